@@ -1,0 +1,8 @@
+"""Django app configuration for analytics."""
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "analytics"

@@ -1,0 +1,25 @@
+"""MongoDB documents of the analytics app."""
+from __future__ import annotations
+
+from django.utils import timezone
+from mongoengine import DateTimeField, DictField, Document, IntField, ObjectIdField, StringField
+
+ACTIVITY_VERBS = ("enrolled", "attempted", "completed_item", "completed_course")
+
+
+class ActivityLog(Document):
+    """One learner action, written off the request path by LOG_ACTIVITY."""
+
+    event_id = StringField(required=True, unique=True)
+    user_id = IntField(required=True)
+    verb = StringField(required=True, choices=ACTIVITY_VERBS)
+    course_id = ObjectIdField(null=True)
+    item_id = ObjectIdField(null=True)
+    data = DictField()
+    occurred_at = DateTimeField(required=True)
+    logged_at = DateTimeField(default=timezone.now)
+
+    meta = {
+        "collection": "activity_logs",
+        "indexes": [("course_id", "occurred_at"), ("user_id", "occurred_at"), "verb"],
+    }

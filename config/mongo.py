@@ -1,0 +1,49 @@
+"""MongoDB connection: a real server when MONGODB_URI is set, in-memory mongomock otherwise."""
+from __future__ import annotations
+
+import logging
+
+import mongoengine
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def mongo_connect() -> None:
+    """Register the default mongoengine connection (idempotent)."""
+    if "default" in mongoengine.connection._connection_settings:
+        return
+    if settings.MONGODB_URI:
+        # connect=False: forked worker processes open their own sockets on first use.
+        mongoengine.connect(
+            db=settings.MONGODB_DB,
+            host=settings.MONGODB_URI,
+            uuidRepresentation="standard",
+            tz_aware=True,
+            connect=False,
+        )
+        logger.info("MongoDB: %s (database %s)", _redacted(settings.MONGODB_URI), settings.MONGODB_DB)
+        return
+    import mongomock
+
+    mongoengine.connect(
+        db=settings.MONGODB_DB,
+        host="mongodb://localhost",
+        mongo_client_class=mongomock.MongoClient,
+        uuidRepresentation="standard",
+        tz_aware=True,
+    )
+    logger.info("MongoDB: embedded in-memory mode (mongomock); data is lost when the process exits")
+
+
+def mongo_database():
+    """Return the pymongo (or mongomock) database object behind the default connection."""
+    return mongoengine.get_db()
+
+
+def _redacted(uri: str) -> str:
+    """Hide the password part of a connection URI for logs."""
+    if "@" not in uri:
+        return uri
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

@@ -1,0 +1,36 @@
+"""One decorator for every domain task, so they all share the same delivery guarantees."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pymongo.errors
+import redis.exceptions
+from celery import shared_task
+
+# Errors worth retrying: the data stores were briefly unreachable. Anything else is a bug or
+# bad data and must surface in Flower instead of looping.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    pymongo.errors.AutoReconnect,
+    pymongo.errors.ServerSelectionTimeoutError,
+    pymongo.errors.NetworkTimeout,
+)
+
+
+def domain_task(*, name: str, max_retries: int = 5) -> Callable:
+    """Register an idempotent task: ack late, requeue on worker loss, retry transient errors.
+
+    Queues are assigned in settings (CELERY_TASK_ROUTES), Celery's supported place for them.
+    """
+    return shared_task(
+        name=name,
+        # Safe because every domain task recomputes from MongoDB: running twice changes nothing.
+        acks_late=True,
+        reject_on_worker_lost=True,
+        autoretry_for=TRANSIENT_ERRORS,
+        retry_backoff=True,
+        retry_backoff_max=60,
+        retry_jitter=True,
+        max_retries=max_retries,
+    )

@@ -1,0 +1,33 @@
+"""URL root: admin, health, OpenAPI and the v1 API."""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+
+from config.health import healthz, readyz
+from leaderboard.api import views as leaderboard
+from learning.api import views as learning
+from progress.api import views as progress
+
+COURSE = "api/v1/courses/<str:course_id>/"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/v1/auth/token/", obtain_auth_token, name="auth-token"),
+    path("api/v1/users/", learning.UserCreateView.as_view(), name="user-create"),
+    path("api/v1/courses/", learning.CourseListView.as_view(), name="course-list"),
+    path(COURSE, learning.CourseDetailView.as_view(), name="course-detail"),
+    path(COURSE + "enroll/", learning.EnrollView.as_view(), name="course-enroll"),
+    path(COURSE + "attempts/", learning.AttemptCreateView.as_view(), name="course-attempts"),
+    path(COURSE + "progress/", progress.ProgressView.as_view(), name="course-progress"),
+    path(COURSE + "leaderboard/", leaderboard.LeaderboardView.as_view(), name="leaderboard"),
+    path(COURSE + "leaderboard/me/", leaderboard.LeaderboardMeView.as_view(), name="leaderboard-me"),
+    path(COURSE + "leaderboard/rebuild/", leaderboard.LeaderboardRebuildView.as_view(),
+         name="leaderboard-rebuild"),
+]

@@ -1,0 +1,143 @@
+"""MongoDB documents of the learning domain: course outlines, enrollments, attempts, profiles."""
+from __future__ import annotations
+
+from bson import ObjectId
+from django.utils import timezone
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    FloatField,
+    IntField,
+    ListField,
+    ObjectIdField,
+    StringField,
+)
+
+ITEM_KINDS = ("video", "article", "quiz", "assignment")
+UNLOCK_MODES = ("sequential", "open")
+
+
+class Question(EmbeddedDocument):
+    """A multiple-choice quiz question with its answer key."""
+
+    prompt = StringField(required=True)
+    choices = ListField(StringField(), required=True)
+    answer = IntField(required=True, min_value=0)
+    marks = FloatField(required=True, min_value=0)
+
+
+class Item(EmbeddedDocument):
+    """A content item inside a lesson; its order is its position in the lesson."""
+
+    id = ObjectIdField(required=True, default=ObjectId)
+    key = StringField()
+    title = StringField(required=True)
+    kind = StringField(required=True, choices=ITEM_KINDS)
+    max_marks = FloatField(default=0, min_value=0)
+    pass_marks = FloatField(min_value=0, null=True)
+    optional = BooleanField(default=False)
+    questions = EmbeddedDocumentListField(Question)
+    rules = DictField()
+
+
+class Lesson(EmbeddedDocument):
+    """A lesson: an ordered list of items."""
+
+    id = ObjectIdField(required=True, default=ObjectId)
+    key = StringField()
+    title = StringField(required=True)
+    items = EmbeddedDocumentListField(Item)
+    rules = DictField()
+
+
+class Section(EmbeddedDocument):
+    """A section: an ordered list of lessons."""
+
+    id = ObjectIdField(required=True, default=ObjectId)
+    key = StringField()
+    title = StringField(required=True)
+    lessons = EmbeddedDocumentListField(Lesson)
+    rules = DictField()
+
+
+class Course(Document):
+    """A course with its whole outline in one document, so one read fetches every item."""
+
+    title = StringField(required=True, max_length=200)
+    slug = StringField(required=True, unique=True, max_length=100)
+    description = StringField(default="")
+    unlock_mode = StringField(default="sequential", choices=UNLOCK_MODES)
+    published = BooleanField(default=False)
+    sections = EmbeddedDocumentListField(Section)
+    # Bumped on every outline change; progress computed for an older outline is stale.
+    outline_version = IntField(default=1)
+    created_by = IntField()
+    created_at = DateTimeField(default=timezone.now)
+    updated_at = DateTimeField(default=timezone.now)
+
+    meta = {"collection": "courses", "indexes": ["published"]}
+
+
+class Enrollment(Document):
+    """A learner's enrollment in a course (one per user and course)."""
+
+    user_id = IntField(required=True)
+    course_id = ObjectIdField(required=True)
+    enrolled_at = DateTimeField(default=timezone.now)
+
+    meta = {
+        "collection": "enrollments",
+        "indexes": [
+            {"fields": ["user_id", "course_id"], "unique": True},
+            "course_id",
+        ],
+    }
+
+
+class ContentAttempt(Document):
+    """One submission for an item: marks (graded) and/or completion (watched, read)."""
+
+    user_id = IntField(required=True)
+    course_id = ObjectIdField(required=True)
+    item_id = ObjectIdField(required=True)
+    kind = StringField(required=True, choices=ITEM_KINDS)
+    marks = FloatField(null=True, min_value=0)
+    completed = BooleanField(default=False)
+    answers = ListField(IntField(null=True))
+    graded_by = IntField(null=True)
+    submitted_at = DateTimeField(default=timezone.now)
+
+    meta = {
+        "collection": "content_attempts",
+        "indexes": [
+            # The progress worker's query: all of one user's attempts in one course.
+            ("course_id", "user_id"),
+            # The leaderboard rebuild's query: all attempts of a course, grouped by user.
+            ("course_id", "item_id"),
+        ],
+    }
+
+
+class LearnerProfile(Document):
+    """Public profile shown on leaderboards."""
+
+    user_id = IntField(required=True, unique=True)
+    display_name = StringField(required=True, max_length=100)
+    avatar_url = StringField(default="", max_length=500)
+
+    meta = {"collection": "learner_profiles"}
+
+
+class PendingWork(Document):
+    """Derived work that could not be queued (broker down); the beat sweep re-queues it."""
+
+    key = StringField(required=True, unique=True)
+    task_name = StringField(required=True)
+    kwargs = DictField()
+    created_at = DateTimeField(default=timezone.now)
+
+    meta = {"collection": "pending_work", "indexes": ["created_at"]}

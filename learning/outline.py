@@ -1,0 +1,62 @@
+"""Plain, immutable views of a course outline and of attempts, for pure calculations."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSpec:
+    """One content item as the calculations see it."""
+
+    id: str
+    title: str
+    kind: str
+    max_marks: float = 0.0
+    pass_marks: float | None = None
+    optional: bool = False
+    rules: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class LessonSpec:
+    """One lesson and its items in order."""
+
+    id: str
+    title: str
+    items: tuple[ItemSpec, ...]
+    rules: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSpec:
+    """One section and its lessons in order."""
+
+    id: str
+    title: str
+    lessons: tuple[LessonSpec, ...]
+    rules: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Outline:
+    """A course outline: sections → lessons → items, in order."""
+
+    course_id: str
+    unlock_mode: str
+    sections: tuple[SectionSpec, ...]
+    version: int = 1
+
+    def items(self) -> list[ItemSpec]:
+        """Every item in course order."""
+        return [item for s in self.sections for lesson in s.lessons for item in lesson.items]
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptFact:
+    """What one attempt tells the calculations."""
+
+    item_id: str
+    marks: float | None
+    completed: bool
+    submitted_at: datetime | None = None

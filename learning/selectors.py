@@ -1,0 +1,148 @@
+"""Reads of the learning domain; hot paths use projections on the raw collections."""
+from __future__ import annotations
+
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from config.exceptions import Forbidden, InvalidInput, NotFound
+from learning.documents import ContentAttempt, Course, Enrollment, LearnerProfile
+from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
+
+_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "title": 1}
+
+
+def object_id_parse(value: object, *, what: str = "id") -> ObjectId:
+    """Parse a 24-hex id or raise a 4xx error that names the field."""
+    if isinstance(value, ObjectId):
+        return value
+    if not isinstance(value, str) or len(value) != 24:
+        raise InvalidInput(f"{what} must be a 24-character hex string", code="invalid_id")
+    try:
+        return ObjectId(value)
+    except InvalidId as exc:
+        raise InvalidInput(f"{what} must be a 24-character hex string", code="invalid_id") from exc
+
+
+def course_get(*, course_id: str | ObjectId) -> Course:
+    """Return the course document or raise NotFound."""
+    course = Course.objects(id=object_id_parse(course_id, what="course_id")).first()
+    if course is None:
+        raise NotFound(f"Course {course_id} not found")
+    return course
+
+
+def course_list(*, include_unpublished: bool) -> list[Course]:
+    """Courses visible to the caller, newest first."""
+    qs = Course.objects if include_unpublished else Course.objects(published=True)
+    return list(qs.exclude("sections").order_by("-created_at"))
+
+
+def course_ids_all() -> list[str]:
+    """Ids of every course (for scheduled rebuilds)."""
+    return [str(doc["_id"]) for doc in Course._get_collection().find({}, {"_id": 1})]
+
+
+def course_outline_get(*, course_id: str | ObjectId) -> Outline:
+    """The outline of a course as plain data, in one read."""
+    oid = object_id_parse(course_id, what="course_id")
+    raw = Course._get_collection().find_one({"_id": oid}, _OUTLINE_PROJECTION)
+    if raw is None:
+        raise NotFound(f"Course {course_id} not found")
+    return outline_from_raw(raw)
+
+
+def outline_from_raw(raw: dict) -> Outline:
+    """Build an Outline from a raw course document (or a Course's to_mongo())."""
+    return Outline(
+        course_id=str(raw["_id"]),
+        unlock_mode=raw.get("unlock_mode", "sequential"),
+        version=raw.get("outline_version", 1),
+        sections=tuple(
+            SectionSpec(
+                id=str(section["id"]),
+                title=section["title"],
+                rules=section.get("rules") or {},
+                lessons=tuple(
+                    LessonSpec(
+                        id=str(lesson["id"]),
+                        title=lesson["title"],
+                        rules=lesson.get("rules") or {},
+                        items=tuple(_item_spec(item) for item in lesson.get("items", ())),
+                    )
+                    for lesson in section.get("lessons", ())
+                ),
+            )
+            for section in raw.get("sections", ())
+        ),
+    )
+
+
+def _item_spec(item: dict) -> ItemSpec:
+    return ItemSpec(
+        id=str(item["id"]),
+        title=item["title"],
+        kind=item["kind"],
+        max_marks=float(item.get("max_marks") or 0),
+        pass_marks=item.get("pass_marks"),
+        optional=bool(item.get("optional", False)),
+        rules=item.get("rules") or {},
+    )
+
+
+def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
+    """All of one learner's attempts in one course, in one read."""
+    oid = object_id_parse(course_id, what="course_id")
+    cursor = ContentAttempt._get_collection().find(
+        {"course_id": oid, "user_id": user_id},
+        {"_id": 0, "item_id": 1, "marks": 1, "completed": 1, "submitted_at": 1},
+    )
+    return [
+        AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")),
+                    doc.get("submitted_at"))
+        for doc in cursor
+    ]
+
+
+def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:
+    """The learner's enrollment in the course, if any."""
+    return Enrollment.objects(user_id=user_id, course_id=object_id_parse(course_id)).first()
+
+
+def enrollment_user_ids(*, course_id: str | ObjectId) -> list[int]:
+    """User ids of everyone enrolled in a course."""
+    oid = object_id_parse(course_id, what="course_id")
+    return [d["user_id"] for d in Enrollment._get_collection().find({"course_id": oid}, {"user_id": 1})]
+
+
+def enrolled_course_ids(*, user_id: int) -> set[str]:
+    """Ids of the courses a learner is enrolled in."""
+    cursor = Enrollment._get_collection().find({"user_id": user_id}, {"course_id": 1})
+    return {str(d["course_id"]) for d in cursor}
+
+
+def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
+    """Display name and avatar of many learners in one read; missing ones are absent."""
+    if not user_ids:
+        return {}
+    cursor = LearnerProfile._get_collection().find(
+        {"user_id": {"$in": list(user_ids)}}, {"_id": 0, "user_id": 1, "display_name": 1, "avatar_url": 1}
+    )
+    return {d["user_id"]: d for d in cursor}
+
+
+def profile_get(*, user_id: int) -> LearnerProfile | None:
+    """One learner's profile."""
+    return LearnerProfile.objects(user_id=user_id).first()
+
+
+def course_access_check(*, user, course_id: str) -> None:
+    """Staff may look at any existing course; learners only at courses they are enrolled in."""
+    oid = object_id_parse(course_id, what="course_id")
+    if user.is_staff:
+        if not Course._get_collection().count_documents({"_id": oid}, limit=1):
+            raise NotFound(f"Course {course_id} not found")
+        return
+    if not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid}, limit=1):
+        if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
+            raise NotFound(f"Course {course_id} not found")
+        raise Forbidden("You are not enrolled in this course.", code="not_enrolled")

@@ -1,0 +1,271 @@
+"""Writes of the learning domain: courses, learners, enrollments and attempts."""
+from __future__ import annotations
+
+import logging
+
+from bson import ObjectId
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from mongoengine.errors import NotUniqueError
+
+from analytics.services import activity_log_request
+from config.exceptions import Conflict, Forbidden, InvalidInput, Locked, NotFound
+from leaderboard.services import leaderboard_rebuild_request, leaderboard_update_request
+from learning.documents import (
+    ContentAttempt,
+    Course,
+    Enrollment,
+    Item,
+    LearnerProfile,
+    Lesson,
+    Question,
+    Section,
+)
+from learning.selectors import course_get, enrollment_get, object_id_parse, outline_from_raw
+from progress.selectors import item_lock_get
+from progress.services import progress_outline_changed, progress_recalculation_request
+
+logger = logging.getLogger(__name__)
+
+_OUTLINE_FIELDS = ("sections", "unlock_mode")
+
+
+# --- Courses ------------------------------------------------------------------------------------
+
+def course_create(*, data: dict, created_by: int) -> Course:
+    """Create a course and its whole outline from validated data."""
+    if any("id" in e for e in _outline_elements(data.get("sections", []))):
+        raise InvalidInput("A new course cannot reuse ids; leave them out.", code="unexpected_id")
+    course = Course(
+        title=data["title"], slug=data["slug"], description=data.get("description", ""),
+        unlock_mode=data.get("unlock_mode", "sequential"), published=data.get("published", False),
+        sections=_sections_build(data.get("sections", []), existing_ids=set()),
+        created_by=created_by,
+    )
+    try:
+        course.save()
+    except NotUniqueError as exc:
+        raise Conflict(f"A course with slug '{data['slug']}' already exists.", code="slug_taken") from exc
+    return course
+
+
+def course_update(*, course_id: str, data: dict) -> Course:
+    """Apply a full or partial update; an outline change recalculates every enrolled learner.
+
+    Sections, lessons and items sent with their `id` keep it (and the attempts made on them);
+    those sent without one are new; those left out are removed.
+    """
+    course = course_get(course_id=course_id)
+    before = _outline_signature(course)
+    for field in ("title", "slug", "description", "unlock_mode", "published"):
+        if field in data:
+            setattr(course, field, data[field])
+    if "sections" in data:
+        existing = {str(e.id) for e in _course_elements(course)}
+        course.sections = _sections_build(data["sections"], existing_ids=existing)
+    outline_changed = _outline_signature(course) != before
+    if outline_changed:
+        course.outline_version += 1
+    course.updated_at = timezone.now()
+    try:
+        course.save()
+    except NotUniqueError as exc:
+        raise Conflict(f"A course with slug '{data.get('slug')}' already exists.", code="slug_taken") from exc
+    if outline_changed:
+        progress_outline_changed(course_id=str(course.id))
+        leaderboard_rebuild_request(course_id=str(course.id))
+    return course
+
+
+def _sections_build(sections: list[dict], *, existing_ids: set[str]) -> list[Section]:
+    """Turn validated outline data into embedded documents, checking reused ids."""
+    for element in _outline_elements(sections):
+        if "id" in element and element["id"].lower() not in existing_ids:
+            raise InvalidInput(f"Unknown id {element['id']}: ids must belong to this course.",
+                               code="unknown_id")
+    return [
+        Section(
+            **_ids(section), title=section["title"],
+            lessons=[
+                Lesson(**_ids(lesson), title=lesson["title"],
+                       items=[_item_build(item) for item in lesson.get("items", [])])
+                for lesson in section.get("lessons", [])
+            ],
+        )
+        for section in sections
+    ]
+
+
+def _item_build(item: dict) -> Item:
+    return Item(
+        **_ids(item), title=item["title"], kind=item["kind"],
+        max_marks=item.get("max_marks", 0.0), pass_marks=item.get("pass_marks"),
+        optional=item.get("optional", False),
+        questions=[Question(**q) for q in item.get("questions", [])],
+    )
+
+
+def _ids(element: dict) -> dict:
+    ids = {}
+    if "id" in element:
+        ids["id"] = ObjectId(element["id"])
+    if element.get("key"):
+        ids["key"] = element["key"]
+    return ids
+
+
+def _outline_elements(sections: list[dict]):
+    for section in sections:
+        yield section
+        for lesson in section.get("lessons", []):
+            yield lesson
+            yield from lesson.get("items", [])
+
+
+def _course_elements(course: Course):
+    for section in course.sections:
+        yield section
+        for lesson in section.lessons:
+            yield lesson
+            yield from lesson.items
+
+
+def _outline_signature(course: Course) -> object:
+    """What progress depends on: a change here makes every learner's progress stale."""
+    return (course.unlock_mode, [s.to_mongo().to_dict() for s in course.sections])
+
+
+def item_find(course: Course, item_id: str) -> Item:
+    """The item of the course with this id, or NotFound naming it."""
+    oid = object_id_parse(item_id, what="content_id")
+    for section in course.sections:
+        for lesson in section.lessons:
+            for item in lesson.items:
+                if item.id == oid:
+                    return item
+    raise NotFound(f"Item {item_id} is not part of this course.", code="unknown_item")
+
+
+# --- Learners -----------------------------------------------------------------------------------
+
+def user_create(*, username: str, password: str, display_name: str, avatar_url: str = "",
+                is_staff: bool = False) -> AbstractBaseUser:
+    """Create a Django user and their learner profile."""
+    User = get_user_model()
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(username=username, password=password, is_staff=is_staff)
+    except IntegrityError as exc:
+        raise Conflict(f"Username '{username}' is taken.", code="username_taken") from exc
+    profile_upsert(user_id=user.pk, display_name=display_name, avatar_url=avatar_url)
+    return user
+
+
+def profile_upsert(*, user_id: int, display_name: str, avatar_url: str = "") -> None:
+    """Create or update the public profile shown on leaderboards."""
+    LearnerProfile.objects(user_id=user_id).update_one(
+        set__display_name=display_name, set__avatar_url=avatar_url or "", upsert=True)
+
+
+# --- Enrollment ---------------------------------------------------------------------------------
+
+def enrollment_create(*, user: AbstractBaseUser, course_id: str) -> tuple[Enrollment, bool]:
+    """Enroll the learner; return the enrollment and whether it is new."""
+    course = course_get(course_id=course_id)
+    if not course.published and not user.is_staff:
+        raise NotFound(f"Course {course_id} not found")
+    existing = enrollment_get(user_id=user.pk, course_id=course.id)
+    if existing is not None:
+        return existing, False
+    try:
+        enrollment = Enrollment(user_id=user.pk, course_id=course.id)
+        enrollment.save()
+    except NotUniqueError:  # a concurrent request enrolled first
+        return enrollment_get(user_id=user.pk, course_id=course.id), False
+    activity_log_request(user_id=user.pk, verb="enrolled", course_id=str(course.id))
+    progress_recalculation_request(user_id=user.pk, course_id=str(course.id))
+    return enrollment, True
+
+
+# --- Attempts -----------------------------------------------------------------------------------
+
+def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> ContentAttempt:
+    """Validate and store one attempt, then queue progress, leaderboard and activity work."""
+    course = course_get(course_id=course_id)
+    if not course.published and not actor.is_staff:
+        raise NotFound(f"Course {course_id} not found")
+    item = item_find(course, data["content_id"])
+    if item.kind == "assignment":
+        learner_id, marks = _assignment_grade(actor, item, data)
+        completed = False
+        answers: list = []
+    else:
+        if data.get("user_id") not in (None, actor.pk) or "marks" in data:
+            raise Forbidden("Only assignments are graded by staff on behalf of a learner; "
+                            "send your own attempt without user_id or marks.", code="not_allowed")
+        learner_id = actor.pk
+        marks, completed, answers = _learner_attempt(item, data)
+    if enrollment_get(user_id=learner_id, course_id=course.id) is None:
+        who = "You are" if learner_id == actor.pk else f"User {learner_id} is"
+        raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
+    if learner_id == actor.pk and not actor.is_staff:
+        locked = item_lock_get(user_id=learner_id, outline=outline_from_raw(course.to_mongo()),
+                               item_id=str(item.id))
+        if locked is not None:
+            raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
+    attempt = ContentAttempt(user_id=learner_id, course_id=course.id, item_id=item.id,
+                             kind=item.kind, marks=marks, completed=completed, answers=answers,
+                             graded_by=actor.pk if item.kind == "assignment" else None)
+    attempt.save()
+    _derived_work_queue(attempt)
+    return attempt
+
+
+def _derived_work_queue(attempt: ContentAttempt) -> None:
+    """Queue what an attempt changes; each request survives a broker outage (parked)."""
+    course_id, user_id = str(attempt.course_id), attempt.user_id
+    progress_recalculation_request(user_id=user_id, course_id=course_id)
+    if attempt.marks is not None:
+        leaderboard_update_request(course_id=course_id, user_id=user_id)
+    activity_log_request(user_id=user_id, verb="attempted", course_id=course_id,
+                         item_id=str(attempt.item_id),
+                         data={"attempt_id": str(attempt.id), "kind": attempt.kind,
+                               "marks": attempt.marks, "completed": attempt.completed})
+
+
+def _learner_attempt(item: Item, data: dict) -> tuple[float | None, bool, list]:
+    """Marks, completion and answers of a learner's own video/article/quiz attempt."""
+    if item.kind in ("video", "article"):
+        if data.get("completed") is not True:
+            raise InvalidInput(f"A {item.kind} attempt needs {{\"completed\": true}}.",
+                               code="completed_required")
+        return None, True, []
+    answers = data.get("answers")
+    if answers is None:
+        raise InvalidInput("A quiz attempt needs 'answers': one choice index per question.",
+                           code="answers_required")
+    if len(answers) != len(item.questions):
+        raise InvalidInput(f"This quiz has {len(item.questions)} questions; "
+                           f"{len(answers)} answers were sent.", code="answers_count")
+    for number, (answer, question) in enumerate(zip(answers, item.questions, strict=True), 1):
+        if answer is not None and answer >= len(question.choices):
+            raise InvalidInput(f"Answer {number} is not one of its {len(question.choices)} choices.",
+                               code="answer_out_of_range")
+    marks = sum(q.marks for a, q in zip(answers, item.questions, strict=True) if a == q.answer)
+    return round(marks, 2), False, answers
+
+
+def _assignment_grade(actor: AbstractBaseUser, item: Item, data: dict) -> tuple[int, float]:
+    """The learner and marks of a staff grade on an assignment."""
+    if not actor.is_staff:
+        raise Forbidden("Assignments are graded by staff.", code="staff_only")
+    if data.get("user_id") is None or data.get("marks") is None:
+        raise InvalidInput("Grading an assignment needs 'user_id' and 'marks'.",
+                           code="grade_fields_required")
+    marks = data["marks"]
+    if marks > item.max_marks:
+        raise InvalidInput(f"marks {marks:g} exceed this assignment's max_marks {item.max_marks:g}.",
+                           code="marks_out_of_range")
+    return data["user_id"], round(marks, 2)

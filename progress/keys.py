@@ -1,0 +1,22 @@
+"""Redis keys owned by the progress app."""
+from __future__ import annotations
+
+
+def progress_cache_key(user_id: int, course_id: str) -> str:
+    """The cached progress of one learner in one course (the seed's key, exactly)."""
+    return f"user:{user_id}:course:{course_id}:progress"
+
+
+def progress_pending_key(user_id: int, course_id: str) -> str:
+    """Set while a recalculation is queued: later requests coalesce into it."""
+    return f"user:{user_id}:course:{course_id}:progress:pending"
+
+
+def progress_seq_key(user_id: int, course_id: str) -> str:
+    """Counter that orders computations, so an older one never overwrites a newer one."""
+    return f"user:{user_id}:course:{course_id}:progress:seq"
+
+
+# A queued recalculation normally starts within seconds; the marker expires anyway so a lost
+# message can only delay coalesced requests this long.
+PENDING_TTL_SECONDS = 120

@@ -1,0 +1,77 @@
+"""Reads of the progress app: cache first, then MongoDB, then a fresh computation."""
+from __future__ import annotations
+
+import json
+import logging
+
+import redis.exceptions
+
+from config.redis import redis_client
+from learning.outline import Outline
+from learning.selectors import attempt_facts_get, object_id_parse
+from progress.calculation import progress_calculate
+from progress.documents import CourseProgress
+from progress.keys import progress_cache_key, progress_pending_key
+from progress.services import progress_cache_set, progress_payload, progress_recalculate
+
+logger = logging.getLogger(__name__)
+
+
+def progress_get(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
+    """One learner's progress with `pending` (a recalculation is queued or running)."""
+    if fresh:
+        payload = progress_recalculate(user_id=user_id, course_id=course_id)
+        if payload:
+            return {**payload, "pending": _pending(user_id, course_id)}
+    cached, pending = _cache_read(user_id, course_id)
+    if cached is not None:
+        return {**cached, "pending": pending}
+    doc = CourseProgress._get_collection().find_one(
+        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")}
+    )
+    if doc is not None:
+        payload = progress_payload(doc)
+        progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
+    else:
+        payload = progress_recalculate(user_id=user_id, course_id=course_id)
+    return {**payload, "pending": pending}
+
+
+def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
+    """Cached payload and pending flag in one round trip; (None, False) if Redis is down."""
+    try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.get(progress_cache_key(user_id, course_id))
+        pipe.exists(progress_pending_key(user_id, course_id))
+        raw, pending = pipe.execute()
+    except redis.exceptions.RedisError as exc:
+        logger.warning("progress cache read failed: %s", exc)
+        return None, False
+    return (json.loads(raw) if raw else None), bool(pending)
+
+
+def _pending(user_id: int, course_id: str) -> bool:
+    try:
+        return bool(redis_client().exists(progress_pending_key(user_id, course_id)))
+    except redis.exceptions.RedisError:
+        return False
+
+
+def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | None:
+    """Why the item is locked for the learner, or None if they may attempt it.
+
+    The cache answers when it already shows the item open for this outline; otherwise the
+    unlocks are computed from MongoDB, so a learner who just finished the previous item is
+    never refused because the worker has not caught up yet.
+    """
+    cached, _ = _cache_read(user_id, outline.course_id)
+    if (cached and cached.get("outline_version") == outline.version
+            and item_id in cached.get("unlocked", {}).get("items", ())):
+        return None
+    result = progress_calculate(outline, attempt_facts_get(user_id=user_id, course_id=outline.course_id))
+    if item_id in result.unlocked_items:
+        return None
+    for element in result.locked:
+        if element.id == item_id:
+            return element.as_dict()
+    return {"type": "item", "id": item_id, "code": "locked", "reason": "It is not unlocked yet."}

@@ -1,0 +1,210 @@
+"""Writes of the progress app: recalculation, its storage and cache, and queueing requests."""
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+import redis.exceptions
+from django.conf import settings
+from django.utils import timezone
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from config.redis import redis_client
+from learning.dispatch import task_dispatch
+from learning.selectors import (
+    attempt_facts_get,
+    course_outline_get,
+    enrollment_user_ids,
+    object_id_parse,
+)
+from progress.calculation import ProgressResult, progress_calculate
+from progress.documents import CourseProgress
+from progress.keys import (
+    PENDING_TTL_SECONDS,
+    progress_cache_key,
+    progress_pending_key,
+    progress_seq_key,
+)
+
+logger = logging.getLogger(__name__)
+
+RECALCULATE_COURSE = "RECALCULATE_COURSE"
+RECALCULATE_COURSE_ALL = "RECALCULATE_COURSE_ALL"
+RECALCULATE_COURSE_BATCH = "RECALCULATE_COURSE_BATCH"
+RECALCULATE_BATCH_SIZE = 100
+
+# Write the cache only if it holds nothing newer (compares the computation order, `seq`).
+_CACHE_SET_IF_NEWER = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local ok, doc = pcall(cjson.decode, current)
+  if ok and doc['seq'] and tonumber(doc['seq']) >= tonumber(ARGV[2]) then return 0 end
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+"""
+
+
+def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
+    """Queue RECALCULATE_COURSE unless one is already queued for this learner and course."""
+    marker = progress_pending_key(user_id, course_id)
+    try:
+        if not redis_client().set(marker, 1, nx=True, ex=PENDING_TTL_SECONDS):
+            return False  # coalesced into the queued recalculation
+    except redis.exceptions.RedisError:
+        logger.warning("cache unavailable, queueing recalculation without coalescing")
+    queued = task_dispatch(
+        task_name=RECALCULATE_COURSE,
+        kwargs={"user_id": user_id, "course_id": course_id},
+        pending_key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
+    )
+    if not queued:
+        _marker_clear(marker)
+    return queued
+
+
+def progress_recalculate(*, user_id: int, course_id: str) -> dict:
+    """Recompute one learner's progress from MongoDB, store it and cache it; return it."""
+    client = redis_client()
+    # Clear the marker first: an attempt stored from now on queues a new recalculation.
+    _marker_clear(progress_pending_key(user_id, course_id))
+    seq = client.incr(progress_seq_key(user_id, course_id))
+    outline = course_outline_get(course_id=course_id)
+    attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
+    result = progress_calculate(outline, attempts)
+    now = timezone.now()
+    stored = progress_store(user_id=user_id, course_id=course_id, result=result, seq=seq,
+                            outline_version=outline.version, computed_at=now)
+    if stored is None:
+        logger.info("progress user=%s course=%s seq=%s superseded by a newer computation",
+                    user_id, course_id, seq)
+        return {}
+    payload = progress_payload(stored)
+    progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
+    return payload
+
+
+def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq: int,
+                   outline_version: int, computed_at: datetime) -> dict | None:
+    """Upsert the progress document unless a newer computation stored one; None if stale."""
+    oid = object_id_parse(course_id, what="course_id")
+    update: dict = {
+        "$set": {
+            "completion_percent": result.completion_percent,
+            "completed_items": result.completed_items,
+            "total_items": result.total_items,
+            "marks_obtained": result.marks_obtained,
+            "marks_total": result.marks_total,
+            "unlocked": {
+                "sections": result.unlocked_sections,
+                "lessons": result.unlocked_lessons,
+                "items": result.unlocked_items,
+            },
+            "locked": [element.as_dict() for element in result.locked],
+            "completed_item_ids": result.completed_item_ids,
+            "next_item_id": result.next_item_id,
+            "computed_at": computed_at,
+            "outline_version": outline_version,
+            "seq": seq,
+            "stale": False,
+        }
+    }
+    if result.is_complete:
+        # The first time the course reached 100% is kept, whatever happens later.
+        update["$min"] = {"completed_at": computed_at}
+    try:
+        return CourseProgress._get_collection().find_one_and_update(
+            {"user_id": user_id, "course_id": oid, "seq": {"$lt": seq}},
+            update,
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError:
+        # The filter missed because a newer `seq` is stored; the upsert then hit the unique index.
+        return None
+
+
+def progress_cache_set(*, user_id: int, course_id: str, payload: dict) -> bool:
+    """Cache a progress payload unless the cache already holds a newer one."""
+    body = json.dumps(payload, default=str)
+    try:
+        return bool(redis_client().eval(_CACHE_SET_IF_NEWER, 1, progress_cache_key(user_id, course_id),
+                                        body, payload["seq"], settings.PROGRESS_CACHE_TTL))
+    except redis.exceptions.RedisError as exc:
+        logger.warning("progress cache write failed: %s", exc)
+        return False
+
+
+def progress_payload(doc: dict) -> dict:
+    """The stored progress document as the API and the cache present it."""
+    return {
+        "course_id": str(doc["course_id"]),
+        "user_id": doc["user_id"],
+        "completion_percent": doc.get("completion_percent", 0.0),
+        "completed_items": doc.get("completed_items", 0),
+        "total_items": doc.get("total_items", 0),
+        "marks_obtained": _number(doc.get("marks_obtained", 0)),
+        "marks_total": _number(doc.get("marks_total", 0)),
+        "unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
+        "locked": doc.get("locked") or [],
+        "completed_item_ids": doc.get("completed_item_ids") or [],
+        "next_item_id": doc.get("next_item_id"),
+        "completed_at": _iso(doc.get("completed_at")),
+        "computed_at": _iso(doc.get("computed_at")),
+        "outline_version": doc.get("outline_version", 0),
+        "stale": bool(doc.get("stale", False)),
+        "seq": doc.get("seq", 0),
+    }
+
+
+def _number(value: float) -> float | int:
+    """Show whole marks as integers (8, not 8.0)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.utc)
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _marker_clear(key: str) -> None:
+    try:
+        redis_client().delete(key)
+    except redis.exceptions.RedisError as exc:
+        logger.warning("could not clear %s: %s", key, exc)
+
+
+def progress_outline_changed(*, course_id: str) -> bool:
+    """Mark every learner's progress in the course stale and queue their recalculation."""
+    oid = object_id_parse(course_id, what="course_id")
+    CourseProgress._get_collection().update_many({"course_id": oid}, {"$set": {"stale": True}})
+    return task_dispatch(task_name=RECALCULATE_COURSE_ALL, kwargs={"course_id": course_id},
+                         pending_key=f"{RECALCULATE_COURSE_ALL}:{course_id}")
+
+
+def progress_recalculate_all(*, course_id: str) -> int:
+    """Drop cached progress of every enrolled learner and queue recalculations in batches."""
+    user_ids = enrollment_user_ids(course_id=course_id)
+    client = redis_client()
+    for start in range(0, len(user_ids), RECALCULATE_BATCH_SIZE):
+        batch = user_ids[start:start + RECALCULATE_BATCH_SIZE]
+        # Readers fall back to the MongoDB document, which says `stale` until recalculated.
+        client.delete(*[progress_cache_key(user_id, course_id) for user_id in batch])
+        task_dispatch(task_name=RECALCULATE_COURSE_BATCH,
+                      kwargs={"course_id": course_id, "user_ids": batch},
+                      pending_key=f"{RECALCULATE_COURSE_BATCH}:{course_id}:{batch[0]}:{len(batch)}")
+    logger.info("outline change: %d learner(s) of course %s queued in batches of %d",
+                len(user_ids), course_id, RECALCULATE_BATCH_SIZE)
+    return len(user_ids)
+
+
+def progress_recalculate_batch(*, course_id: str, user_ids: list[int]) -> int:
+    """Recalculate several learners of one course in one task."""
+    for user_id in user_ids:
+        progress_recalculate(user_id=user_id, course_id=course_id)
+    return len(user_ids)

@@ -1,0 +1,97 @@
+"""Shared fixtures: real Redis (own DB indexes), mongomock or MongoDB, an in-process worker."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import mongoengine
+import pytest
+import redis
+from celery.contrib.testing.worker import start_worker
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from config.celery import app as celery_app
+from learning.services import profile_upsert
+
+
+def _flush_test_redis() -> None:
+    for url in {settings.REDIS_URL, settings.CELERY_BROKER_URL}:
+        redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_redis_dbs():
+    """The suite owns two Redis DB indexes; empty them before and after the run."""
+    _flush_test_redis()
+    yield
+    _flush_test_redis()
+
+
+@pytest.fixture(autouse=True)
+def _clean_stores():
+    """Each test starts with empty MongoDB collections (indexes kept) and an empty cache DB."""
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+    yield
+    db = mongoengine.get_db()
+    for name in db.list_collection_names():
+        db[name].delete_many({})
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()
+
+
+@pytest.fixture(scope="session")
+def celery_worker():
+    """A real Celery worker consuming the real Redis broker, in a thread of this process."""
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    queues = ",".join(q.name for q in celery_app.conf.task_queues)
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues.split(","),
+                      shutdown_timeout=30) as worker:
+        yield worker
+
+
+def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval: float = 0.05):
+    """Poll until predicate() is truthy and return its value; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+@pytest.fixture
+def make_user(db):
+    """Create a Django user with a learner profile (staff if asked)."""
+    from django.contrib.auth import get_user_model
+
+    def make(username: str, *, staff: bool = False, display_name: str | None = None):
+        user = get_user_model().objects.create_user(username=username, password="pass-12345",
+                                                    is_staff=staff)
+        profile_upsert(user_id=user.pk, display_name=display_name or username.title())
+        return user
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user("staff", staff=True)
+
+
+@pytest.fixture
+def client_for():
+    """An API client authenticated as the given user."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user=user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def staff_client(staff, client_for) -> APIClient:
+    return client_for(staff)
