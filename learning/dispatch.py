@@ -1,4 +1,8 @@
-"""Queue derived work without ever failing the request: if the broker is down, park it."""
+"""Queue derived work without ever failing the request: if the broker is down, park it.
+
+Tasks are sent by name; CELERY_TASK_ROUTES picks the queue, so the API process never needs
+to import the task modules.
+"""
 from __future__ import annotations
 
 import logging
@@ -18,7 +22,7 @@ BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError,
 def task_dispatch(*, task_name: str, kwargs: dict, pending_key: str, task_id: str | None = None) -> bool:
     """Publish a task; on broker failure record it as pending and return False."""
     try:
-        current_app.tasks[task_name].apply_async(kwargs=kwargs, task_id=task_id)
+        current_app.send_task(task_name, kwargs=kwargs, task_id=task_id)
         return True
     except BROKER_ERRORS as exc:
         logger.warning("broker unavailable, parking %s %s: %s", task_name, kwargs, exc)
@@ -39,7 +43,7 @@ def pending_work_sweep(*, limit: int = 1000) -> int:
     sent = 0
     for work in PendingWork.objects.order_by("created_at").limit(limit):
         try:
-            current_app.tasks[work.task_name].apply_async(kwargs=work.kwargs)
+            current_app.send_task(work.task_name, kwargs=work.kwargs)
         except BROKER_ERRORS as exc:
             logger.warning("pending sweep stopped, broker still unavailable: %s", exc)
             break

@@ -75,6 +75,8 @@ class Course(Document):
     sections = EmbeddedDocumentListField(Section)
     # Bumped on every outline change; progress computed for an older outline is stale.
     outline_version = IntField(default=1)
+    # Some rule counts days since enrollment (the progress worker then reads the enrollment).
+    uses_enrollment_date = BooleanField(default=False)
     created_by = IntField()
     created_at = DateTimeField(default=timezone.now)
     updated_at = DateTimeField(default=timezone.now)

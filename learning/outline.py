@@ -46,6 +46,8 @@ class Outline:
     unlock_mode: str
     sections: tuple[SectionSpec, ...]
     version: int = 1
+    # True when a rule counts days since enrollment, so the enrollment date must be read.
+    needs_enrollment_date: bool = False
 
     def items(self) -> list[ItemSpec]:
         """Every item in course order."""

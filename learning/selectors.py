@@ -1,6 +1,8 @@
 """Reads of the learning domain; hot paths use projections on the raw collections."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from bson import ObjectId
 from bson.errors import InvalidId
 
@@ -8,7 +10,8 @@ from config.exceptions import Forbidden, InvalidInput, NotFound
 from learning.documents import ContentAttempt, Course, Enrollment, LearnerProfile
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
 
-_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "title": 1}
+_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "title": 1,
+                       "uses_enrollment_date": 1}
 
 
 def object_id_parse(value: object, *, what: str = "id") -> ObjectId:
@@ -54,9 +57,10 @@ def course_outline_get(*, course_id: str | ObjectId) -> Outline:
 def outline_from_raw(raw: dict) -> Outline:
     """Build an Outline from a raw course document (or a Course's to_mongo())."""
     return Outline(
-        course_id=str(raw["_id"]),
+        course_id=str(raw.get("_id", "")),
         unlock_mode=raw.get("unlock_mode", "sequential"),
         version=raw.get("outline_version", 1),
+        needs_enrollment_date=raw.get("uses_enrollment_date", False),
         sections=tuple(
             SectionSpec(
                 id=str(section["id"]),
@@ -146,3 +150,12 @@ def course_access_check(*, user, course_id: str) -> None:
         if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
         raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
+
+
+def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:
+    """When the learner enrolled, read only if the outline's rules need it."""
+    if not outline.needs_enrollment_date:
+        return None
+    doc = Enrollment._get_collection().find_one(
+        {"user_id": user_id, "course_id": object_id_parse(outline.course_id)}, {"enrolled_at": 1})
+    return doc["enrolled_at"] if doc else None

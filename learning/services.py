@@ -1,6 +1,7 @@
 """Writes of the learning domain: courses, learners, enrollments and attempts."""
 from __future__ import annotations
 
+import json
 import logging
 
 from bson import ObjectId
@@ -24,6 +25,7 @@ from learning.documents import (
     Section,
 )
 from learning.selectors import course_get, enrollment_get, object_id_parse, outline_from_raw
+from progress.rules import RuleError, outline_deadlock_find, rule_normalize
 from progress.selectors import item_lock_get
 from progress.services import progress_outline_changed, progress_recalculation_request
 
@@ -44,6 +46,7 @@ def course_create(*, data: dict, created_by: int) -> Course:
         sections=_sections_build(data.get("sections", []), existing_ids=set()),
         created_by=created_by,
     )
+    _rules_check(course)
     try:
         course.save()
     except NotUniqueError as exc:
@@ -65,6 +68,7 @@ def course_update(*, course_id: str, data: dict) -> Course:
     if "sections" in data:
         existing = {str(e.id) for e in _course_elements(course)}
         course.sections = _sections_build(data["sections"], existing_ids=existing)
+    _rules_check(course)
     outline_changed = _outline_signature(course) != before
     if outline_changed:
         course.outline_version += 1
@@ -87,9 +91,9 @@ def _sections_build(sections: list[dict], *, existing_ids: set[str]) -> list[Sec
                                code="unknown_id")
     return [
         Section(
-            **_ids(section), title=section["title"],
+            **_ids(section), title=section["title"], rules=section.get("rules") or {},
             lessons=[
-                Lesson(**_ids(lesson), title=lesson["title"],
+                Lesson(**_ids(lesson), title=lesson["title"], rules=lesson.get("rules") or {},
                        items=[_item_build(item) for item in lesson.get("items", [])])
                 for lesson in section.get("lessons", [])
             ],
@@ -102,9 +106,30 @@ def _item_build(item: dict) -> Item:
     return Item(
         **_ids(item), title=item["title"], kind=item["kind"],
         max_marks=item.get("max_marks", 0.0), pass_marks=item.get("pass_marks"),
-        optional=item.get("optional", False),
+        optional=item.get("optional", False), rules=item.get("rules") or {},
         questions=[Question(**q) for q in item.get("questions", [])],
     )
+
+
+def _rules_check(course: Course) -> None:
+    """Normalise every rule (references become ids) and refuse unknown refs and deadlocks."""
+    elements = list(_course_elements(course))
+    refs = {str(e.id): str(e.id) for e in elements}
+    refs.update({e.key: str(e.id) for e in elements if e.key})
+    uses_days = False
+    for element in elements:
+        where = f"{type(element).__name__.lower()} '{element.title}'"
+        try:
+            element.rules = rule_normalize(element.rules, resolve=refs.get, where=where)
+        except RuleError as exc:
+            raise InvalidInput(str(exc), code="invalid_rule") from exc
+        uses_days = uses_days or "available_after_days" in json.dumps(element.rules)
+    course.uses_enrollment_date = uses_days
+    cycle = outline_deadlock_find(outline_from_raw(course.to_mongo()))
+    if cycle:
+        path = " → ".join(f"'{title}'" for title in cycle)
+        raise InvalidInput(f"These unlock rules wait on each other, so none could ever open: {path}",
+                           code="rule_cycle")
 
 
 def _ids(element: dict) -> dict:

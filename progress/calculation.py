@@ -1,10 +1,12 @@
-"""Pure progress calculation: completion, marks and sequential unlocks, with no I/O."""
+"""Pure progress calculation: completion, marks and unlocks (sequential + rules), with no I/O."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
-from learning.outline import AttemptFact, ItemSpec, Outline
+from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
+from progress.rules import RuleContext, rule_evaluate
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,11 +26,12 @@ class LockedElement:
     title: str
     code: str
     reason: str
+    conditions: list[dict] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         """JSON-ready form."""
         return {"type": self.kind, "id": self.id, "title": self.title, "code": self.code,
-                "reason": self.reason}
+                "reason": self.reason, "conditions": self.conditions}
 
 
 @dataclass(slots=True)
@@ -47,6 +50,8 @@ class ProgressResult:
     locked: list[LockedElement] = field(default_factory=list)
     next_item_id: str | None = None
     is_complete: bool = False
+    # When a date condition next flips; the result must be recomputed after it.
+    valid_until: datetime | None = None
 
 
 def item_states(outline: Outline, attempts: Iterable[AttemptFact]) -> dict[str, ItemState]:
@@ -79,12 +84,16 @@ def _is_complete(item: ItemSpec, best_marks: float | None, marked_done: bool) ->
     return item.pass_marks is None or best_marks >= item.pass_marks
 
 
-def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact]) -> ProgressResult:
+def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
+                       now: datetime | None = None,
+                       enrolled_at: datetime | None = None) -> ProgressResult:
     """Compute completion %, marks and unlocks for one learner in one course."""
+    now = now or datetime.now(UTC)
     states = item_states(outline, attempts)
-    required = [item for item in outline.items() if not item.optional]
+    all_items = outline.items()
+    required = [item for item in all_items if not item.optional]
     completed_required = sum(1 for item in required if states[item.id].completed)
-    marks_total = sum(item.max_marks for item in outline.items())
+    marks_total = sum(item.max_marks for item in all_items)
     marks_obtained = sum(s.best_marks for s in states.values() if s.best_marks is not None)
     total = len(required)
     percent = round(100.0 * completed_required / total, 2) if total else 0.0
@@ -94,63 +103,106 @@ def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact]) -> Pro
         total_items=total,
         marks_obtained=round(marks_obtained, 2),
         marks_total=round(marks_total, 2),
-        completed_item_ids=[item_id for item_id, s in states.items() if s.completed],
+        completed_item_ids=[item.id for item in all_items if states[item.id].completed],
         is_complete=total > 0 and completed_required == total,
     )
-    _apply_unlocks(outline, states, result)
+    ctx = _rule_context(outline, states, now, enrolled_at)
+    _apply_unlocks(outline, states, ctx, result)
+    result.valid_until = ctx.next_change
     return result
 
 
-def _apply_unlocks(outline: Outline, states: dict[str, ItemState], result: ProgressResult) -> None:
-    """Fill unlocked/locked lists: sequential order gates sections, lessons and items."""
+def _rule_context(outline: Outline, states: dict[str, ItemState], now: datetime,
+                  enrolled_at: datetime | None) -> RuleContext:
+    """Completion and score % of every element, which prerequisites refer to."""
+    done: dict[str, bool] = {}
+    score: dict[str, float | None] = {}
+    titles: dict[str, str] = {}
+    for section in outline.sections:
+        section_totals = [0.0, 0.0, True]  # obtained, possible, all required complete
+        for lesson in section.lessons:
+            lesson_totals = [0.0, 0.0, True]
+            for item in lesson.items:
+                state = states[item.id]
+                done[item.id] = state.completed
+                score[item.id] = _percent(state.best_marks or 0.0, item.max_marks, state.completed)
+                titles[item.id] = item.title
+                for totals in (lesson_totals, section_totals):
+                    totals[0] += state.best_marks or 0.0
+                    totals[1] += item.max_marks
+                    if not item.optional and not state.completed:
+                        totals[2] = False
+            done[lesson.id], titles[lesson.id] = lesson_totals[2], lesson.title
+            score[lesson.id] = _percent(lesson_totals[0], lesson_totals[1], lesson_totals[2])
+        done[section.id], titles[section.id] = section_totals[2], section.title
+        score[section.id] = _percent(section_totals[0], section_totals[1], section_totals[2])
+    return RuleContext(now=now, enrolled_at=enrolled_at, done=done, score_percent=score,
+                       titles=titles)
+
+
+def _percent(obtained: float, possible: float, complete: bool) -> float:
+    """Score % of an element; one without marks scores 100% once complete."""
+    if possible > 0:
+        return 100.0 * obtained / possible
+    return 100.0 if complete else 0.0
+
+
+def _apply_unlocks(outline: Outline, states: dict[str, ItemState], ctx: RuleContext,
+                   result: ProgressResult) -> None:
+    """Fill unlocked/locked lists: sequential order, then each element's own rules."""
     sequential = outline.unlock_mode == "sequential"
     previous_item: ItemSpec | None = None  # last required item seen, in course order
-    previous_section_done = True
-    previous_section_title = ""
-    previous_lesson_done = True
-    previous_lesson_title = ""
+    previous_section: SectionSpec | None = None
+    previous_lesson: LessonSpec | None = None
     for section in outline.sections:
-        section_open = not sequential or previous_section_done
-        if section_open:
-            result.unlocked_sections.append(section.id)
-        else:
-            result.locked.append(LockedElement(
-                "section", section.id, section.title, "previous_section_incomplete",
-                f"Complete the section '{previous_section_title}' first"))
-        section_done = True
+        failures = []
+        if sequential and previous_section is not None and not ctx.done[previous_section.id]:
+            failures.append({"code": "previous_section_incomplete",
+                             "reason": f"Complete the section '{previous_section.title}' first"})
+        failures += rule_evaluate(section.rules, ctx)
+        section_lock = _lock(result, "section", section.id, section.title, failures)
         for lesson in section.lessons:
-            lesson_open = section_open and (not sequential or previous_lesson_done)
-            if lesson_open:
-                result.unlocked_lessons.append(lesson.id)
-            else:
-                result.locked.append(LockedElement(
-                    "lesson", lesson.id, lesson.title, "previous_lesson_incomplete",
-                    f"Complete the lesson '{previous_lesson_title}' first"))
-            lesson_done = True
+            failures = []
+            if sequential and previous_lesson is not None and not ctx.done[previous_lesson.id]:
+                failures.append({"code": "previous_lesson_incomplete",
+                                 "reason": f"Complete the lesson '{previous_lesson.title}' first"})
+            failures += rule_evaluate(lesson.rules, ctx)
+            if not failures and section_lock is not None:
+                failures = [_container_failure("section", section.title, section_lock)]
+            lesson_lock = _lock(result, "lesson", lesson.id, lesson.title, failures)
             for item in lesson.items:
                 done = states[item.id].completed
-                previous_done = previous_item is None or states[previous_item.id].completed
+                failures = []
+                if sequential and previous_item is not None and not states[previous_item.id].completed:
+                    failures.append({"code": "previous_item_incomplete",
+                                     "reason": f"Complete '{previous_item.title}' first"})
+                failures += rule_evaluate(item.rules, ctx)
+                if not failures and lesson_lock is not None:
+                    failures = [_container_failure("lesson", lesson.title, lesson_lock)]
                 # Work already completed stays open even if the outline changed around it.
-                item_open = done or (lesson_open and (not sequential or previous_done))
-                if item_open:
+                if done or not failures:
                     result.unlocked_items.append(item.id)
                     if not done and result.next_item_id is None:
                         result.next_item_id = item.id
                 else:
-                    blocker = previous_item if not previous_done else None
-                    result.locked.append(_locked_item(item, blocker, lesson_open))
+                    _lock(result, "item", item.id, item.title, failures)
                 if not item.optional:
-                    lesson_done = lesson_done and done
                     previous_item = item
-            previous_lesson_done, previous_lesson_title = lesson_done, lesson.title
-            section_done = section_done and lesson_done
-        previous_section_done, previous_section_title = section_done, section.title
+            previous_lesson = lesson
+        previous_section = section
 
 
-def _locked_item(item: ItemSpec, blocker: ItemSpec | None, lesson_open: bool) -> LockedElement:
-    """Explain why an item is locked: an earlier item to complete, or its lesson is locked."""
-    if blocker is not None:
-        return LockedElement("item", item.id, item.title, "previous_item_incomplete",
-                             f"Complete '{blocker.title}' first")
-    return LockedElement("item", item.id, item.title, "lesson_locked",
-                         "Its lesson is not unlocked yet")
+def _lock(result: ProgressResult, kind: str, element_id: str, title: str,
+          failures: list[dict]) -> LockedElement | None:
+    """Record the element as unlocked, or as locked with its reasons; return the lock."""
+    if not failures:
+        getattr(result, f"unlocked_{kind}s").append(element_id)
+        return None
+    locked = LockedElement(kind, element_id, title, failures[0]["code"],
+                           "; ".join(f["reason"] for f in failures), failures)
+    result.locked.append(locked)
+    return locked
+
+
+def _container_failure(kind: str, title: str, lock: LockedElement) -> dict:
+    return {"code": f"{kind}_locked", "reason": f"The {kind} '{title}' is locked: {lock.reason}"}

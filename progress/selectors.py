@@ -5,10 +5,12 @@ import json
 import logging
 
 import redis.exceptions
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from config.redis import redis_client
 from learning.outline import Outline
-from learning.selectors import attempt_facts_get, object_id_parse
+from learning.selectors import attempt_facts_get, enrollment_date_get, object_id_parse
 from progress.calculation import progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_pending_key
@@ -24,17 +26,23 @@ def progress_get(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
         if payload:
             return {**payload, "pending": _pending(user_id, course_id)}
     cached, pending = _cache_read(user_id, course_id)
-    if cached is not None:
+    if cached is not None and not _expired(cached):
         return {**cached, "pending": pending}
     doc = CourseProgress._get_collection().find_one(
         {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")}
     )
-    if doc is not None:
+    if doc is not None and not _expired(progress_payload(doc)):
         payload = progress_payload(doc)
         progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
     else:
         payload = progress_recalculate(user_id=user_id, course_id=course_id)
     return {**payload, "pending": pending}
+
+
+def _expired(payload: dict) -> bool:
+    """A date rule flipped since this was computed (e.g. a lesson opened this morning)."""
+    valid_until = payload.get("valid_until")
+    return bool(valid_until) and parse_datetime(valid_until) <= timezone.now()
 
 
 def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
@@ -65,10 +73,12 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
     never refused because the worker has not caught up yet.
     """
     cached, _ = _cache_read(user_id, outline.course_id)
-    if (cached and cached.get("outline_version") == outline.version
+    if (cached and cached.get("outline_version") == outline.version and not _expired(cached)
             and item_id in cached.get("unlocked", {}).get("items", ())):
         return None
-    result = progress_calculate(outline, attempt_facts_get(user_id=user_id, course_id=outline.course_id))
+    attempts = attempt_facts_get(user_id=user_id, course_id=outline.course_id)
+    result = progress_calculate(outline, attempts, now=timezone.now(),
+                                enrolled_at=enrollment_date_get(user_id=user_id, outline=outline))
     if item_id in result.unlocked_items:
         return None
     for element in result.locked:

@@ -16,6 +16,7 @@ from learning.dispatch import task_dispatch
 from learning.selectors import (
     attempt_facts_get,
     course_outline_get,
+    enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
 )
@@ -73,8 +74,9 @@ def progress_recalculate(*, user_id: int, course_id: str) -> dict:
     seq = client.incr(progress_seq_key(user_id, course_id))
     outline = course_outline_get(course_id=course_id)
     attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
-    result = progress_calculate(outline, attempts)
     now = timezone.now()
+    enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
+    result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
     stored = progress_store(user_id=user_id, course_id=course_id, result=result, seq=seq,
                             outline_version=outline.version, computed_at=now)
     if stored is None:
@@ -105,6 +107,7 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
             "locked": [element.as_dict() for element in result.locked],
             "completed_item_ids": result.completed_item_ids,
             "next_item_id": result.next_item_id,
+            "valid_until": result.valid_until,
             "computed_at": computed_at,
             "outline_version": outline_version,
             "seq": seq,
@@ -153,6 +156,7 @@ def progress_payload(doc: dict) -> dict:
         "next_item_id": doc.get("next_item_id"),
         "completed_at": _iso(doc.get("completed_at")),
         "computed_at": _iso(doc.get("computed_at")),
+        "valid_until": _iso(doc.get("valid_until")),
         "outline_version": doc.get("outline_version", 0),
         "stale": bool(doc.get("stale", False)),
         "seq": doc.get("seq", 0),

@@ -21,9 +21,11 @@ def course_detail(course: Course, *, show_answers: bool) -> dict:
         "sections": [
             {
                 "id": str(section.id), "key": section.key, "title": section.title,
+                "rules": section.rules or {},
                 "lessons": [
                     {
                         "id": str(lesson.id), "key": lesson.key, "title": lesson.title,
+                        "rules": lesson.rules or {},
                         "items": [_item(item, show_answers) for item in lesson.items],
                     }
                     for lesson in section.lessons
@@ -38,7 +40,7 @@ def _item(item: Item, show_answers: bool) -> dict:
     body = {
         "id": str(item.id), "key": item.key, "title": item.title, "kind": item.kind,
         "max_marks": _number(item.max_marks), "pass_marks": _number(item.pass_marks),
-        "optional": item.optional,
+        "optional": item.optional, "rules": item.rules or {},
     }
     if item.kind == "quiz":
         body["questions"] = [

@@ -7,6 +7,10 @@ from rest_framework import serializers
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
 
 MAX_MARKS = 1_000_000
+RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
+              "{\"completed\": ID_OR_KEY, \"min_score_percent\": 60}, "
+              "{\"available_from\": \"2026-12-01T00:00:00Z\"} or {\"available_after_days\": 7}. "
+              "See docs/progress.md.")
 HEX_ID = r"^[0-9a-fA-F]{24}$"
 
 
@@ -33,6 +37,7 @@ class QuestionSerializer(serializers.Serializer):
 
 class ItemSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
     key = serializers.CharField(max_length=100, required=False)
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ITEM_KINDS)
@@ -74,6 +79,7 @@ class ItemSerializer(serializers.Serializer):
 
 class LessonSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
     key = serializers.CharField(max_length=100, required=False)
     title = serializers.CharField(max_length=200)
     items = ItemSerializer(many=True, required=False, default=list)
@@ -81,6 +87,7 @@ class LessonSerializer(serializers.Serializer):
 
 class SectionSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
     key = serializers.CharField(max_length=100, required=False)
     title = serializers.CharField(max_length=200)
     lessons = LessonSerializer(many=True, required=False, default=list)
