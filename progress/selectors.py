@@ -10,7 +10,13 @@ from django.utils.dateparse import parse_datetime
 
 from config.redis import redis_client
 from learning.outline import Outline
-from learning.selectors import attempt_facts_get, enrollment_date_get, object_id_parse
+from learning.selectors import (
+    attempt_facts_get,
+    enrollment_date_get,
+    enrollment_user_ids,
+    object_id_parse,
+    profiles_get_many,
+)
 from progress.calculation import progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_pending_key
@@ -85,3 +91,54 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
         if element.id == item_id:
             return element.as_dict()
     return {"type": "item", "id": item_id, "code": "locked", "reason": "It is not unlocked yet."}
+
+
+PROGRESS_ORDERINGS = ("completion_percent", "marks_obtained", "computed_at", "completed_at", "user_id")
+
+
+def progress_list(*, course_id: str, ordering: str, limit: int, offset: int) -> dict:
+    """Every learner's progress in a course, sorted and paginated, with display names."""
+    oid = object_id_parse(course_id, what="course_id")
+    field = ordering.lstrip("-")
+    direction = -1 if ordering.startswith("-") else 1
+    collection = CourseProgress._get_collection()
+    count = collection.count_documents({"course_id": oid})
+    cursor = (collection.find({"course_id": oid})
+              .sort([(field, direction), ("user_id", 1)]).skip(offset).limit(limit))
+    rows = [progress_payload(doc) for doc in cursor]
+    profiles = profiles_get_many(user_ids=[row["user_id"] for row in rows])
+    for row in rows:
+        row["display_name"] = profiles.get(row["user_id"], {}).get("display_name")
+    return {"course_id": course_id, "count": count, "results": rows}
+
+
+def progress_summary(*, course_id: str) -> dict:
+    """Enrolled learners, mean completion, completed count and a 10-bucket distribution."""
+    oid = object_id_parse(course_id, what="course_id")
+    enrolled = len(enrollment_user_ids(course_id=course_id))
+    # Group by exact percentage in MongoDB; bucket the (few) distinct values here.
+    rows = CourseProgress._get_collection().aggregate([
+        {"$match": {"course_id": oid}},
+        {"$group": {"_id": "$completion_percent", "learners": {"$sum": 1},
+                    "completed": {"$sum": {"$cond": [{"$gt": ["$completed_at", None]}, 1, 0]}}}},
+    ])
+    buckets = [0] * 10
+    total_percent, with_progress, completed = 0.0, 0, 0
+    for row in rows:
+        percent = float(row["_id"] or 0.0)
+        buckets[min(int(percent // 10), 9)] += row["learners"]
+        total_percent += percent * row["learners"]
+        with_progress += row["learners"]
+        completed += row["completed"]
+    # Enrolled learners whose first recalculation has not run yet count as 0%.
+    buckets[0] += max(enrolled - with_progress, 0)
+    return {
+        "course_id": course_id,
+        "enrolled": enrolled,
+        "mean_completion_percent": round(total_percent / enrolled, 2) if enrolled else 0.0,
+        "completed": completed,
+        "distribution": [
+            {"from_percent": 10 * i, "to_percent": 10 * i + 10, "learners": buckets[i]}
+            for i in range(10)
+        ],
+    }

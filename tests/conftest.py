@@ -28,11 +28,20 @@ def _test_redis_dbs():
     _flush_test_redis()
 
 
+def _purge_queues() -> None:
+    """Drop queued messages (not the broker's bindings, which a running worker relies on)."""
+    with celery_app.connection_for_write() as connection:
+        for queue in celery_app.conf.task_queues:
+            connection.default_channel.queue_purge(queue.name)
+
+
 @pytest.fixture(autouse=True)
 def _clean_stores():
-    """Each test starts with empty MongoDB collections (indexes kept) and an empty cache DB."""
+    """Each test starts with empty MongoDB collections (indexes kept), an empty cache DB and
+    no messages left over from an earlier test."""
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     yield
+    _purge_queues()
     db = mongoengine.get_db()
     for name in db.list_collection_names():
         db[name].delete_many({})

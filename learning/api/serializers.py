@@ -38,7 +38,7 @@ class QuestionSerializer(serializers.Serializer):
 class ItemSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False)
+    key = serializers.CharField(max_length=100, required=False, allow_null=True)
     title = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=ITEM_KINDS)
     max_marks = serializers.FloatField(min_value=0, max_value=MAX_MARKS, required=False)
@@ -80,7 +80,7 @@ class ItemSerializer(serializers.Serializer):
 class LessonSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False)
+    key = serializers.CharField(max_length=100, required=False, allow_null=True)
     title = serializers.CharField(max_length=200)
     items = ItemSerializer(many=True, required=False, default=list)
 
@@ -88,7 +88,7 @@ class LessonSerializer(serializers.Serializer):
 class SectionSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False)
+    key = serializers.CharField(max_length=100, required=False, allow_null=True)
     title = serializers.CharField(max_length=200)
     lessons = LessonSerializer(many=True, required=False, default=list)
 
@@ -109,7 +109,7 @@ class CourseWriteSerializer(serializers.Serializer):
         ids = [e["id"].lower() for e in _elements(sections) if "id" in e]
         if len(ids) != len(set(ids)):
             raise serializers.ValidationError("Each section, lesson and item id may appear once.")
-        keys = [e["key"] for e in _elements(sections) if "key" in e]
+        keys = [e["key"] for e in _elements(sections) if e.get("key")]
         if len(keys) != len(set(keys)):
             raise serializers.ValidationError("Each key may appear once in a course.")
         return sections
