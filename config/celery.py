@@ -10,3 +10,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("lms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _redbeat_settings(sender: Celery, **kwargs) -> None:
+    """Name RedBeat's settings explicitly: it ignores namespaced keys and falls back to the broker."""
+    sender.conf.update(
+        redbeat_redis_url=sender.conf.get("redbeat_redis_url") or sender.conf.broker_url,
+        redbeat_redis_options=sender.conf.get("redbeat_redis_options") or {},
+    )

@@ -12,6 +12,19 @@ from config.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
+
+def _mongodb_uri_database(uri: str | None) -> str | None:
+    """The database name in a MongoDB URI's path, if any."""
+    if not uri:
+        return None
+    from pymongo.uri_parser import parse_uri
+
+    try:
+        return parse_uri(uri, validate=False)["database"]
+    except Exception as exc:  # noqa: BLE001 - reported as a configuration error
+        raise ImproperlyConfigured(f"MONGODB_URI is not a valid MongoDB URI: {exc}") from exc
+
+
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
@@ -40,6 +53,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and the dashboard's static files when DEBUG is off (no CDN, no nginx).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -85,13 +100,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Without `collectstatic` (local runs, tests) whitenoise serves straight from the apps' folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Requests larger than this are refused before any parsing (oversize payloads get a 4xx).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 
 # --- MongoDB: the learning domain ------------------------------------------------------------
 MONGODB_URI = env_str("MONGODB_URI") or None
-MONGODB_DB = env_str("MONGODB_DB", "lms")
+# MONGODB_DB if set, else the database named in MONGODB_URI, else "lms".
+MONGODB_DB = env_str("MONGODB_DB") or _mongodb_uri_database(MONGODB_URI) or "lms"
 # Embedded mode keeps MongoDB in memory (mongomock); the Celery worker then runs in-process.
 MONGODB_EMBEDDED = MONGODB_URI is None
 

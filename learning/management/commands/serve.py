@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 
 from django.conf import settings
 from django.core.management import call_command
@@ -41,8 +42,14 @@ class Command(BaseCommand):
         if settings.MONGODB_EMBEDDED:
             self.stdout.write("MongoDB: embedded in-memory mode; data is lost when this process stops. "
                               "Set MONGODB_URI to keep it.")
+        # SIGTERM stops like Ctrl-C, so the embedded worker shuts down cleanly (finally below).
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
             call_command("runserver", f"{host}:{port}", use_reloader=False)
         finally:
             if worker is not None:
                 worker.stop(in_sighandler=False)
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
