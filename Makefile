@@ -12,7 +12,7 @@ STAMP := $(VENV)/.installed
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help venv run test lint clean bench-progress bench-leaderboard
+.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -28,6 +28,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP) ## Run API, worker, beat and Flower locally (see docs/operations.md)
 	exec scripts/run
+
+demo: ## Drive a running `make run` like a client app: course, learners, attempts, progress, ranks
+	python3 scripts/demo.py
 
 test: $(STAMP) ## Validate compose.yaml, run the test suite (PYTEST_ARGS=...) and ruff
 	scripts/check-compose
