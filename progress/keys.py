@@ -12,6 +12,11 @@ def progress_pending_key(user_id: int, course_id: str) -> str:
     return f"user:{user_id}:course:{course_id}:progress:pending"
 
 
+def progress_running_key(user_id: int, course_id: str) -> str:
+    """Set while a recalculation runs, so readers can say the value is about to change."""
+    return f"user:{user_id}:course:{course_id}:progress:running"
+
+
 def progress_seq_key(user_id: int, course_id: str) -> str:
     """Counter that orders computations, so an older one never overwrites a newer one."""
     return f"user:{user_id}:course:{course_id}:progress:seq"
@@ -20,3 +25,4 @@ def progress_seq_key(user_id: int, course_id: str) -> str:
 # A queued recalculation normally starts within seconds; the marker expires anyway so a lost
 # message can only delay coalesced requests this long.
 PENDING_TTL_SECONDS = 120
+RUNNING_TTL_SECONDS = 60

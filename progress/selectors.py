@@ -19,7 +19,7 @@ from learning.selectors import (
 )
 from progress.calculation import progress_calculate
 from progress.documents import CourseProgress
-from progress.keys import progress_cache_key, progress_pending_key
+from progress.keys import progress_cache_key, progress_pending_key, progress_running_key
 from progress.services import progress_cache_set, progress_payload, progress_recalculate
 
 logger = logging.getLogger(__name__)
@@ -56,7 +56,7 @@ def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
     try:
         pipe = redis_client().pipeline(transaction=False)
         pipe.get(progress_cache_key(user_id, course_id))
-        pipe.exists(progress_pending_key(user_id, course_id))
+        pipe.exists(progress_pending_key(user_id, course_id), progress_running_key(user_id, course_id))
         raw, pending = pipe.execute()
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache read failed: %s", exc)
@@ -66,7 +66,8 @@ def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
 
 def _pending(user_id: int, course_id: str) -> bool:
     try:
-        return bool(redis_client().exists(progress_pending_key(user_id, course_id)))
+        return bool(redis_client().exists(progress_pending_key(user_id, course_id),
+                                          progress_running_key(user_id, course_id)))
     except redis.exceptions.RedisError:
         return False
 

@@ -24,8 +24,10 @@ from progress.calculation import ProgressResult, progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import (
     PENDING_TTL_SECONDS,
+    RUNNING_TTL_SECONDS,
     progress_cache_key,
     progress_pending_key,
+    progress_running_key,
     progress_seq_key,
 )
 
@@ -36,8 +38,10 @@ RECALCULATE_COURSE_ALL = "RECALCULATE_COURSE_ALL"
 RECALCULATE_COURSE_BATCH = "RECALCULATE_COURSE_BATCH"
 RECALCULATE_BATCH_SIZE = 100
 
-# Write the cache only if it holds nothing newer (compares the computation order, `seq`).
+# Write the cache only if it holds nothing newer (compares the computation order, `seq`), and
+# clear the "running" marker (KEYS[2]) in the same round trip.
 _CACHE_SET_IF_NEWER = """
+if KEYS[2] then redis.call('DEL', KEYS[2]) end
 local current = redis.call('GET', KEYS[1])
 if current then
   local ok, doc = pcall(cjson.decode, current)
@@ -68,10 +72,13 @@ def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
 
 def progress_recalculate(*, user_id: int, course_id: str) -> dict:
     """Recompute one learner's progress from MongoDB, store it and cache it; return it."""
-    client = redis_client()
-    # Clear the marker first: an attempt stored from now on queues a new recalculation.
-    _marker_clear(progress_pending_key(user_id, course_id))
-    seq = client.incr(progress_seq_key(user_id, course_id))
+    # One round trip: clear the pending marker first (an attempt stored from now on queues a new
+    # recalculation), mark this one running, and take the computation's order number.
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.delete(progress_pending_key(user_id, course_id))
+    pipe.set(progress_running_key(user_id, course_id), 1, ex=RUNNING_TTL_SECONDS)
+    pipe.incr(progress_seq_key(user_id, course_id))
+    seq = pipe.execute()[-1]
     outline = course_outline_get(course_id=course_id)
     attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
     now = timezone.now()
@@ -82,9 +89,10 @@ def progress_recalculate(*, user_id: int, course_id: str) -> dict:
     if stored is None:
         logger.info("progress user=%s course=%s seq=%s superseded by a newer computation",
                     user_id, course_id, seq)
+        _marker_clear(progress_running_key(user_id, course_id))
         return {}
     payload = progress_payload(stored)
-    progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
+    progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
     return payload
 
 
@@ -129,11 +137,15 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
         return None
 
 
-def progress_cache_set(*, user_id: int, course_id: str, payload: dict) -> bool:
+def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
+                       run_finished: bool = False) -> bool:
     """Cache a progress payload unless the cache already holds a newer one."""
     body = json.dumps(payload, default=str)
+    keys = [progress_cache_key(user_id, course_id)]
+    if run_finished:
+        keys.append(progress_running_key(user_id, course_id))
     try:
-        return bool(redis_client().eval(_CACHE_SET_IF_NEWER, 1, progress_cache_key(user_id, course_id),
+        return bool(redis_client().eval(_CACHE_SET_IF_NEWER, len(keys), *keys,
                                         body, payload["seq"], settings.PROGRESS_CACHE_TTL))
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache write failed: %s", exc)
