@@ -58,6 +58,18 @@ def celery_worker():
         yield worker
 
 
+@pytest.fixture
+def progress_queue_paused(celery_worker):
+    """The worker stops taking `progress` messages during the test, so queued recalculations
+    stay queued (the worker is a session fixture; an earlier test may have started it)."""
+    control = celery_app.control
+    replies = control.cancel_consumer("progress", destination=[celery_worker.hostname], reply=True,
+                                      timeout=5)
+    assert replies, "the worker did not answer cancel_consumer"
+    yield
+    control.add_consumer("progress", destination=[celery_worker.hostname], reply=True, timeout=5)
+
+
 def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval: float = 0.05):
     """Poll until predicate() is truthy and return its value; fail the test on timeout."""
     deadline = time.monotonic() + timeout

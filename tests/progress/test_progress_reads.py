@@ -13,7 +13,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def enrolled(staff_client, make_user, client_for):
+def enrolled(progress_queue_paused, staff_client, make_user, client_for):
+    """A learner enrolled in the Python course; recalculations run only when a test calls them."""
     course = staff_client.post("/api/v1/courses/", python_course_payload(), format="json").json()
     user = make_user("lee")
     client = client_for(user)
@@ -27,7 +28,7 @@ def test_progress_is_pending_until_the_queued_recalculation_ran(enrolled):
     progress_recalculate(user_id=user.pk, course_id=cid)  # what the worker does after enrolling
     client.post(f"/api/v1/courses/{cid}/attempts/", {"content_id": item_ids(course)[0], "completed": True},
                 format="json")
-    before = client.get(f"/api/v1/courses/{cid}/progress/").json()  # no worker in this test
+    before = client.get(f"/api/v1/courses/{cid}/progress/").json()  # the worker is not consuming `progress`
     assert before["pending"] is True
     assert before["completed_items"] == 0
     progress_recalculate(user_id=user.pk, course_id=cid)
