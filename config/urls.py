@@ -34,4 +34,8 @@ urlpatterns = [
     path(COURSE + "leaderboard/me/", leaderboard.LeaderboardMeView.as_view(), name="leaderboard-me"),
     path(COURSE + "leaderboard/rebuild/", leaderboard.LeaderboardRebuildView.as_view(),
          name="leaderboard-rebuild"),
+    path(COURSE + "leaderboard/users/<str:user_id>/", leaderboard.LeaderboardUserView.as_view(),
+         name="leaderboard-user"),
+    path(COURSE + "leaderboard/config/", leaderboard.LeaderboardConfigView.as_view(),
+         name="leaderboard-config"),
 ]

@@ -1,4 +1,4 @@
-"""Redis keys owned by the leaderboard app; one board's keys share a Cluster hash tag."""
+"""Redis keys owned by the leaderboard app; all keys of a course share one Cluster hash tag."""
 from __future__ import annotations
 
 
@@ -6,24 +6,54 @@ def _tag(course_id: str) -> str:
     return f"leaderboard:{{course:{course_id}}}"
 
 
-def board_key(course_id: str) -> str:
-    """The live all-time board of a course (sorted set: member = user id, score = points)."""
-    return f"{_tag(course_id)}:all"
+def board_key(course_id: str, window: str = "all") -> str:
+    """A live board (sorted set: member = user id, score = composite); window "all" or "week:2026-W48"."""
+    return f"{_tag(course_id)}:{window}"
 
 
-def board_tmp_key(course_id: str) -> str:
+def board_tmp_key(course_id: str, window: str = "all") -> str:
     """Where a rebuild writes before it RENAMEs over the live board."""
-    return f"{_tag(course_id)}:all:tmp"
+    return f"{_tag(course_id)}:{window}:tmp"
 
 
-def rebuild_lock_key(course_id: str) -> str:
+def rebuild_lock_key(course_id: str, window: str = "all") -> str:
     """Held while one rebuild of the board runs."""
-    return f"{_tag(course_id)}:rebuild-lock"
+    return f"{_tag(course_id)}:{window}:rebuild-lock"
 
 
-def empty_marker_key(course_id: str) -> str:
+def dirty_key(course_id: str, window: str = "all") -> str:
+    """Learners updated while a rebuild of the board ran; re-applied after its RENAME."""
+    return f"{_tag(course_id)}:{window}:dirty"
+
+
+def empty_marker_key(course_id: str, window: str = "all") -> str:
     """Set after rebuilding a board that has no members, so reads do not rebuild it again."""
-    return f"{_tag(course_id)}:empty"
+    return f"{_tag(course_id)}:{window}:empty"
+
+
+def seq_key(course_id: str) -> str:
+    """Counter that orders every score computation of the course (updates and rebuilds)."""
+    return f"{_tag(course_id)}:seq"
+
+
+def applied_key(course_id: str) -> str:
+    """Hash user id → seq of the newest computation written for that learner."""
+    return f"{_tag(course_id)}:applied"
+
+
+def floors_key(course_id: str) -> str:
+    """Hash window → seq taken by the rebuild that produced the live board; older updates skip it."""
+    return f"{_tag(course_id)}:floors"
+
+
+def config_key(course_id: str) -> str:
+    """Hash mirroring the course's leaderboard settings (ranking mode) for the read scripts."""
+    return f"{_tag(course_id)}:config"
+
+
+def stats_key(course_id: str) -> str:
+    """Hash of counters: rebuilds per window, last rebuild figures, drift found."""
+    return f"{_tag(course_id)}:stats"
 
 
 def update_pending_key(course_id: str, user_id: int) -> str:
@@ -31,7 +61,7 @@ def update_pending_key(course_id: str, user_id: int) -> str:
     return f"{_tag(course_id)}:pending:{user_id}"
 
 
-REBUILD_LOCK_TTL_SECONDS = 600
-EMPTY_MARKER_TTL_SECONDS = 60
+REBUILD_LOCK_TTL_SECONDS = 900
+EMPTY_MARKER_TTL_SECONDS = 24 * 3600
+DIRTY_TTL_SECONDS = 3600
 PENDING_TTL_SECONDS = 120
-REBUILD_BATCH_SIZE = 10_000

@@ -1,13 +1,135 @@
-"""Pure scoring helpers: how points are shown and how ranks follow from sorted positions."""
+"""Pure scoring helpers: the composite sorted-set score, week windows and rank numbers."""
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 
-def points_display(score: float) -> float | int:
-    """Whole points as integers, others to 2 decimals."""
-    value = round(float(score), 2)
-    return int(value) if value.is_integer() else value
+# A sorted-set score is a double: integers are exact up to 2^53. The composite packs the
+# points (in cents) above 31 bits of "how early the learner reached them", so one ZREVRANGE
+# lists higher points first and, among equal points, whoever reached them first.
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+TIME_BITS = 31
+TIME_MAX = (1 << TIME_BITS) - 1  # seconds: 2^31 s after 2024-01-01 is 2092-01-19
+MAX_CENTS = ((1 << 53) - 1) >> TIME_BITS  # 4,194,303 cents = 41,943.03 points
+MAX_POINTS = MAX_CENTS / 100
+
+DISTINCT = "distinct"
+COMPETITION = "competition"
+RANKING_MODES = (DISTINCT, COMPETITION)
+
+ALL = "all"
+WEEK = "week"
+_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
-def rank_from_index(index: int) -> int:
-    """Ranks start at 1 at the top of the board."""
-    return index + 1
+def cents_from_points(points: float) -> int:
+    """Points to whole cents, clamped to [0, MAX_CENTS] (the exact range of the composite)."""
+    return min(max(round(float(points) * 100), 0), MAX_CENTS)
+
+
+def points_from_cents(cents: int) -> float | int:
+    """Whole points as integers, others with 2 decimals."""
+    return cents // 100 if cents % 100 == 0 else cents / 100
+
+
+def _utc(moment: datetime) -> datetime:
+    """MongoDB hands back naive datetimes that are UTC."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def composite_encode(*, cents: int, reached_at: datetime) -> int:
+    """Sorted-set score: cents × 2^31 + (2^31 − 1 − seconds from EPOCH to reached_at)."""
+    if not 0 <= cents <= MAX_CENTS:
+        raise ValueError(f"cents must be within 0..{MAX_CENTS}, got {cents}")
+    seconds = int((_utc(reached_at) - EPOCH).total_seconds())
+    seconds = min(max(seconds, 0), TIME_MAX)
+    return (cents << TIME_BITS) + (TIME_MAX - seconds)
+
+
+def composite_decode(score: float | int | str | bytes) -> tuple[int, datetime]:
+    """(cents, reached_at) from a sorted-set score."""
+    value = int(float(score))
+    cents, inverted = value >> TIME_BITS, value & TIME_MAX
+    return cents, EPOCH + timedelta(seconds=TIME_MAX - inverted)
+
+
+def composite_floor(cents: int) -> int:
+    """The lowest composite score holding `cents` (ZCOUNT bound for "strictly more points")."""
+    return cents << TIME_BITS
+
+
+def slice_ranks(*, start: int, cents: list[int], first_higher: int, mode: str) -> list[int]:
+    """Rank numbers of consecutive board entries from 0-based position `start`.
+
+    `first_higher` is how many members have strictly more points than the first entry
+    (used by competition ranks, where tied points share the rank of the first of them).
+    """
+    ranks: list[int] = []
+    for index, value in enumerate(cents):
+        if mode != COMPETITION:
+            ranks.append(start + index + 1)
+        elif index == 0:
+            ranks.append(first_higher + 1)
+        elif value == cents[index - 1]:
+            ranks.append(ranks[-1])
+        else:
+            ranks.append(start + index + 1)
+    return ranks
+
+
+def percentile(*, rank: int, count: int) -> float:
+    """Share of the board (%) ranked at or below `rank`: 100.0 for the leader."""
+    return round(100 * (count - rank + 1) / count, 1) if count else 0.0
+
+
+@dataclass(frozen=True)
+class Window:
+    """One board: all-time, or one week [start, end) labelled like 2026-W48."""
+
+    kind: str
+    label: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        """Key suffix and API name: "all" or "week:2026-W48"."""
+        return ALL if self.kind == ALL else f"{WEEK}:{self.label}"
+
+
+ALL_TIME = Window(kind=ALL)
+
+
+def week_containing(moment: datetime, *, start_weekday: int = 0) -> Window:
+    """The week window holding `moment`; weeks start at 00:00 UTC on `start_weekday` (0 = Monday)."""
+    moment = _utc(moment)
+    day = moment.date()
+    first = day - timedelta(days=(day.weekday() - start_weekday) % 7)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    # Named after the ISO week that holds most of its days (its 4th day), so Monday-start
+    # weeks carry exactly their ISO name and other start days stay one-to-one with names.
+    iso = (first + timedelta(days=3)).isocalendar()
+    return Window(kind=WEEK, label=f"{iso.year}-W{iso.week:02d}", start=start,
+                  end=start + timedelta(days=7))
+
+
+def week_parse(label: str, *, start_weekday: int = 0) -> Window:
+    """The week window named `label` (e.g. 2026-W48); ValueError if it is not a valid ISO week."""
+    match = _WEEK_LABEL.match(label)
+    if not match:
+        raise ValueError(f"week must look like 2026-W48, got {label!r}")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        thursday = date.fromisocalendar(year, week, 4)
+    except ValueError as exc:
+        raise ValueError(f"{label} is not an ISO week of {year}") from exc
+    return week_containing(datetime(thursday.year, thursday.month, thursday.day, tzinfo=UTC),
+                           start_weekday=start_weekday)
+
+
+def window_expire_at(window: Window, *, retention_weeks: int) -> datetime | None:
+    """When Redis drops a weekly board: `retention_weeks` after the week ends (never for all-time)."""
+    if window.kind == ALL:
+        return None
+    return window.end + timedelta(weeks=retention_weeks)

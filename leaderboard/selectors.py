@@ -1,94 +1,171 @@
-"""Reads of the leaderboard app: top-N pages and "my rank", hydrated with profiles."""
+"""Reads of the leaderboard app: top-N pages, "my rank" with the learners around, any learner's rank."""
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from config.exceptions import InvalidInput, NotFound
 from config.redis import redis_client
 from leaderboard import keys
-from leaderboard.scoring import points_display, rank_from_index
-from leaderboard.services import leaderboard_rebuild
-from learning.selectors import profiles_get_many
+from leaderboard.documents import LeaderboardSettings
+from leaderboard.scoring import (
+    ALL,
+    ALL_TIME,
+    COMPETITION,
+    Window,
+    composite_decode,
+    percentile,
+    points_from_cents,
+    slice_ranks,
+    week_parse,
+    window_expire_at,
+)
+from leaderboard.services import current_week, leaderboard_board_rebuild
+from learning.selectors import object_id_parse, profiles_get_many
 
-# My rank, score, the board size and the learners around me, in one round trip.
-_ME_SCRIPT = """
-local count = redis.call('ZCARD', KEYS[1])
-local empty = redis.call('EXISTS', KEYS[2])
-local rank = redis.call('ZREVRANK', KEYS[1], ARGV[1])
-if not rank then return {-1, false, count, 0, {}, empty} end
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local around = tonumber(ARGV[2])
-local start = rank - around
-if start < 0 then start = 0 end
-local page = redis.call('ZREVRANGE', KEYS[1], start, rank + around, 'WITHSCORES')
-return {rank, score, count, start, page, empty}
+# Shared by both scripts: how many members have strictly more points than composite `s`.
+_HIGHER = """
+local function higher(s)
+  local cents = math.floor(tonumber(s) / 2147483648)
+  return redis.call('ZCOUNT', KEYS[1], string.format('%.0f', (cents + 1) * 2147483648), '+inf')
+end
 """
 
-REBUILD_WAIT_SECONDS = 30
+# One round trip: board size, whether the board exists, the ranking mode, one page and, for
+# competition ranks, how many members are above the page's first entry.
+_PAGE_SCRIPT = _HIGHER + """
+local count = redis.call('ZCARD', KEYS[1])
+local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
+local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
+local page = redis.call('ZREVRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1, 'WITHSCORES')
+local first_higher = 0
+if mode == 'competition' and #page > 0 then first_higher = higher(page[2]) end
+return {present and 1 or 0, count, mode, page, first_higher}
+"""
+
+# One round trip for "my rank": ZREVRANK + ZSCORE (Redis 7.0 has no ZREVRANK WITHSCORE), then
+# the K learners above and below, which depend on the rank.
+_ME_SCRIPT = _HIGHER + """
+local count = redis.call('ZCARD', KEYS[1])
+local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
+local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
+local pos = redis.call('ZREVRANK', KEYS[1], ARGV[1])
+if not pos then return {present and 1 or 0, count, mode, -1} end
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local around = tonumber(ARGV[2])
+local start = math.max(pos - around, 0)
+local page = redis.call('ZREVRANGE', KEYS[1], start, pos + around, 'WITHSCORES')
+local me_higher, first_higher = 0, 0
+if mode == 'competition' then
+  me_higher = higher(score)
+  first_higher = higher(page[2])
+end
+return {present and 1 or 0, count, mode, pos, score, start, page, me_higher, first_higher}
+"""
 
 
-def leaderboard_page(*, course_id: str, limit: int, offset: int) -> dict:
-    """Top learners from `offset`, with ranks, points and profiles."""
-    count, page = _page_read(course_id, limit, offset)
-    if count == 0 and _board_missing(course_id):
-        leaderboard_rebuild(course_id=course_id, wait_seconds=REBUILD_WAIT_SECONDS)
-        count, page = _page_read(course_id, limit, offset)
-    return {"course_id": course_id, "count": count, "results": _entries(page, offset)}
+def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime | None = None) -> Window:
+    """The board a request names: all-time, this week, or a past week still kept."""
+    if window == ALL:
+        if week:
+            raise InvalidInput("week applies to window=week only", code="invalid_window")
+        return ALL_TIME
+    if window != "week":
+        raise InvalidInput("window must be 'all' or 'week'", code="invalid_window")
+    now = now or timezone.now()
+    this_week = current_week(now=now)
+    if not week:
+        return this_week
+    try:
+        chosen = week_parse(week, start_weekday=settings.LEADERBOARD_WEEK_START)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="invalid_week") from exc
+    if chosen.start > this_week.start:
+        raise InvalidInput(f"{week} has not started yet (this week is {this_week.label})",
+                           code="invalid_week")
+    retention = settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS
+    if window_expire_at(chosen, retention_weeks=retention) <= now:
+        raise NotFound(f"{week} is older than the {retention}-week retention of weekly boards",
+                       code="week_expired")
+    return chosen
 
 
-def leaderboard_me(*, course_id: str, user_id: int, around: int) -> dict:
-    """A learner's rank and points, the board size, and the learners around them."""
-    result = _me_read(course_id, user_id, around)
-    if result[2] == 0 and not result[5] and _board_missing(course_id):
-        leaderboard_rebuild(course_id=course_id, wait_seconds=REBUILD_WAIT_SECONDS)
-        result = _me_read(course_id, user_id, around)
-    rank, score, count, start, page, _ = result
-    if rank < 0:
-        return {"course_id": course_id, "user_id": user_id, "rank": None, "score": None,
-                "count": count, "around": []}
-    return {
-        "course_id": course_id,
-        "user_id": user_id,
-        "rank": rank_from_index(rank),
-        "score": points_display(float(score)),
-        "count": count,
-        "around": _entries(_pairs(page), start),
-    }
+def leaderboard_config_get(*, course_id: str) -> dict:
+    """The course's ranking mode and whether it overrides the global setting."""
+    doc = LeaderboardSettings._get_collection().find_one(
+        {"course_id": object_id_parse(course_id, what="course_id")}, {"ranking": 1})
+    override = (doc or {}).get("ranking")
+    return {"course_id": course_id, "ranking": override or settings.LEADERBOARD_RANKING,
+            "ranking_override": override}
 
 
-def _page_read(course_id: str, limit: int, offset: int) -> tuple[int, list[tuple[str, float]]]:
-    pipe = redis_client().pipeline(transaction=False)
-    board = keys.board_key(course_id)
-    pipe.zcard(board)
-    pipe.zrevrange(board, offset, offset + limit - 1, withscores=True)
-    count, page = pipe.execute()
-    return count, page
+def _script_run(script: str, course_id: str, window: Window, args: list) -> list:
+    name = window.name
+    return redis_client().eval(script, 3, keys.board_key(course_id, name),
+                               keys.empty_marker_key(course_id, name), keys.config_key(course_id),
+                               *args, settings.LEADERBOARD_RANKING)
 
 
-def _me_read(course_id: str, user_id: int, around: int) -> list:
-    return redis_client().eval(_ME_SCRIPT, 2, keys.board_key(course_id),
-                               keys.empty_marker_key(course_id), str(user_id), around)
+def _read(script: str, course_id: str, window: Window, args: list) -> list:
+    """Run a read script; if the board is missing, rebuild it once (whoever holds the lock) and re-read."""
+    result = _script_run(script, course_id, window, args)
+    if not result[0]:
+        leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True,
+                                  wait_seconds=settings.LEADERBOARD_MISS_WAIT_SECONDS)
+        result = _script_run(script, course_id, window, args)
+    return result
 
 
-def _board_missing(course_id: str) -> bool:
-    """True when Redis has no board and no record that the board is legitimately empty."""
-    client = redis_client()
-    return not client.exists(keys.board_key(course_id), keys.empty_marker_key(course_id))
+def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
+    return {"course_id": course_id, "window": window.kind, "week": window.label,
+            "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 
-def _pairs(flat: list) -> list[tuple[bytes, float]]:
-    return [(flat[i], float(flat[i + 1])) for i in range(0, len(flat), 2)]
+def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window = ALL_TIME) -> dict:
+    """Top learners from `offset`: 1 Redis round trip and 1 batched MongoDB profile read."""
+    _, count, mode, page, first_higher = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
+    return {**_header(course_id, window, mode, count),
+            "results": _entries(page, offset, first_higher, mode)}
 
 
-def _entries(page: list[tuple[bytes | str, float]], start: int) -> list[dict]:
+def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME) -> dict:
+    """A learner's rank, points and percentile, the board size, and the K learners above and below."""
+    result = _read(_ME_SCRIPT, course_id, window, [str(user_id), around])
+    header = {**_header(course_id, window, result[2], result[1]), "user_id": user_id}
+    if result[3] < 0:
+        return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,
+                "around": []}
+    _, count, mode, pos, score, start, page, me_higher, first_higher = result
+    cents, reached_at = composite_decode(score)
+    rank = me_higher + 1 if _mode(mode) == COMPETITION else pos + 1
+    return {**header, "rank": rank, "score": points_from_cents(cents),
+            "percentile": percentile(rank=rank, count=count),
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
+            "around": _entries(page, start, first_higher, mode)}
+
+
+def _mode(mode: bytes | str) -> str:
+    return mode.decode() if isinstance(mode, bytes) else mode
+
+
+def _entries(flat: list, start: int, first_higher: int, mode: bytes | str) -> list[dict]:
     """Ranked entries for a slice of the board, hydrated with one batched profile read."""
-    user_ids = [int(member) for member, _ in page]
+    user_ids = [int(flat[i]) for i in range(0, len(flat), 2)]
+    decoded = [composite_decode(flat[i]) for i in range(1, len(flat), 2)]
+    ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
+                        first_higher=int(first_higher), mode=_mode(mode))
     profiles = profiles_get_many(user_ids=user_ids)
     entries = []
-    for index, (user_id, (_, score)) in enumerate(zip(user_ids, page, strict=True)):
+    for user_id, rank, (cents, reached_at) in zip(user_ids, ranks, decoded, strict=True):
         profile = profiles.get(user_id, {})
         entries.append({
-            "rank": rank_from_index(start + index),
+            "rank": rank,
             "user_id": user_id,
-            "score": points_display(score),
+            "score": points_from_cents(cents),
             "display_name": profile.get("display_name"),
             "avatar_url": profile.get("avatar_url") or None,
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
         })
     return entries

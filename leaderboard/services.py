@@ -1,18 +1,34 @@
-"""Writes of the leaderboard app: per-learner score updates and atomic whole-board rebuilds."""
+"""Writes of the leaderboard app: ordered per-learner updates, atomic rebuilds, drift repair."""
 from __future__ import annotations
 
 import logging
 import time
 import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import redis.exceptions
-from bson import ObjectId
+from django.conf import settings
+from django.utils import timezone
 
 from config.redis import redis_client
 from leaderboard import keys
+from leaderboard.aggregation import (
+    Score,
+    learner_scores_aggregate,
+    recent_learner_ids,
+    scores_aggregate,
+)
+from leaderboard.documents import LeaderboardSettings
+from leaderboard.scoring import (
+    ALL_TIME,
+    Window,
+    composite_encode,
+    week_containing,
+    window_expire_at,
+)
 from learning.dispatch import task_dispatch
-from learning.documents import ContentAttempt
-from learning.selectors import course_outline_get, object_id_parse
+from learning.selectors import course_ids_all, object_id_parse
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +41,41 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 """
 
+# Compare-and-set of one learner's scores on several boards of a course. Refused (-1) when a
+# newer computation (higher seq) was already written for the learner. Per board: skipped when
+# the live board came from a rebuild that started after this computation (its floor), or when
+# the board is missing (the next read rebuilds it whole from MongoDB); while a rebuild of the
+# board runs, the learner is also recorded as dirty so the rebuild re-applies them after RENAME.
+_APPLY = """
+local user, seq = ARGV[1], tonumber(ARGV[2])
+local applied = tonumber(redis.call('HGET', KEYS[1], user) or '0')
+if applied >= seq then return -1 end
+redis.call('HSET', KEYS[1], user, ARGV[2])
+local written = 0
+for i = 0, tonumber(ARGV[3]) - 1 do
+  local board, lock, dirty, empty = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
+  local window, score, expire_at = ARGV[5 + 3 * i], ARGV[6 + 3 * i], tonumber(ARGV[7 + 3 * i])
+  if redis.call('EXISTS', lock) == 1 then
+    redis.call('SADD', dirty, user)
+    redis.call('EXPIRE', dirty, tonumber(ARGV[4]))
+  end
+  local floor = tonumber(redis.call('HGET', KEYS[2], window) or '0')
+  if seq > floor and redis.call('EXISTS', board, empty) > 0 then
+    if score == '' then
+      redis.call('ZREM', board, user)
+    else
+      redis.call('ZADD', board, score, user)
+      redis.call('DEL', empty)
+      if expire_at > 0 then redis.call('EXPIREAT', board, expire_at) end
+    end
+    written = written + 1
+  end
+end
+return written
+"""
+
+
+# --- Requests (API side) ------------------------------------------------------------------------
 
 def leaderboard_update_request(*, course_id: str, user_id: int) -> bool:
     """Queue UPDATE_LEADERBOARD unless one is already queued for this learner."""
@@ -56,90 +107,232 @@ def leaderboard_rebuild_request(*, course_id: str) -> str | None:
     return task_id if queued else None
 
 
-def scores_aggregate(*, course_id: str, user_id: int | None = None) -> dict[int, float]:
-    """Points per learner from MongoDB: best marks per current item, summed (one aggregation)."""
-    outline = course_outline_get(course_id=course_id)
-    item_ids = [ObjectId(item.id) for item in outline.items()]
-    match: dict = {
-        "course_id": object_id_parse(course_id, what="course_id"),
-        "item_id": {"$in": item_ids},
-        "marks": {"$ne": None},
-    }
-    if user_id is not None:
-        match["user_id"] = user_id
-    pipeline = [
-        {"$match": match},
-        {"$group": {"_id": {"u": "$user_id", "i": "$item_id"}, "best": {"$max": "$marks"}}},
-        {"$group": {"_id": "$_id.u", "points": {"$sum": "$best"}}},
-    ]
-    rows = ContentAttempt._get_collection().aggregate(pipeline, allowDiskUse=True)
-    return {row["_id"]: round(float(row["points"]), 2) for row in rows}
+# --- Windows ------------------------------------------------------------------------------------
+
+def current_week(*, now: datetime | None = None) -> Window:
+    """The week window holding `now`."""
+    return week_containing(now or timezone.now(), start_weekday=settings.LEADERBOARD_WEEK_START)
 
 
-def leaderboard_user_score_update(*, course_id: str, user_id: int) -> float | None:
-    """Recompute one learner's points from MongoDB and write them to the board."""
+def update_windows(*, now: datetime | None = None) -> list[Window]:
+    """Boards one learner update touches: all-time, this week and last week (late messages)."""
+    week = current_week(now=now)
+    previous = week_containing(week.start - timedelta(days=1),
+                               start_weekday=settings.LEADERBOARD_WEEK_START)
+    return [ALL_TIME, week, previous]
+
+
+def _expire_at(window: Window) -> datetime | None:
+    return window_expire_at(window, retention_weeks=settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS)
+
+
+def _encode(score: Score) -> int:
+    cents, reached_at = score
+    return composite_encode(cents=cents, reached_at=reached_at)
+
+
+# --- Per-learner updates ------------------------------------------------------------------------
+
+def leaderboard_seq_next(*, course_id: str) -> int:
+    """Take the next computation number of the course (before reading MongoDB)."""
+    return int(redis_client().incr(keys.seq_key(course_id)))
+
+
+def leaderboard_scores_write(*, course_id: str, user_id: int, seq: int, windows: list[Window],
+                             scores: dict[str, Score | None]) -> int:
+    """Write one learner's scores if no newer computation was written: boards written, or -1."""
+    keys_: list[str] = [keys.applied_key(course_id), keys.floors_key(course_id)]
+    args: list = [str(user_id), seq, len(windows), keys.DIRTY_TTL_SECONDS]
+    for window in windows:
+        name = window.name
+        keys_ += [keys.board_key(course_id, name), keys.rebuild_lock_key(course_id, name),
+                  keys.dirty_key(course_id, name), keys.empty_marker_key(course_id, name)]
+        score = scores.get(name)
+        expire_at = _expire_at(window)
+        args += [name, "" if score is None else str(_encode(score)),
+                 int(expire_at.timestamp()) if expire_at else 0]
+    return int(redis_client().eval(_APPLY, len(keys_), *keys_, *args))
+
+
+def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
+    """Recompute one learner's scores from MongoDB and write them unless a newer one won."""
     client = redis_client()
     client.delete(keys.update_pending_key(course_id, user_id))
-    points = scores_aggregate(course_id=course_id, user_id=user_id).get(user_id)
-    if points is None:
-        return None
-    board = keys.board_key(course_id)
-    if not client.exists(board):
-        # No board yet (or evicted): build it whole so it does not hold only this learner.
-        leaderboard_rebuild(course_id=course_id)
-        return points
-    client.zadd(board, {str(user_id): points})
-    client.delete(keys.empty_marker_key(course_id))
-    return points
+    seq = leaderboard_seq_next(course_id=course_id)
+    windows = update_windows()
+    scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
+    written = leaderboard_scores_write(course_id=course_id, user_id=user_id, seq=seq,
+                                       windows=windows, scores=scores)
+    if written < 0:
+        logger.info("leaderboard user=%s course=%s seq=%s superseded by a newer computation",
+                    user_id, course_id, seq)
+    score = scores[ALL_TIME.name]
+    return {"seq": seq, "written": written, "cents": score[0] if score else None}
 
 
-def leaderboard_rebuild(*, course_id: str, wait_seconds: float = 0) -> dict:
-    """Rebuild a board from MongoDB into a temporary key, then RENAME it over the live one.
+# --- Rebuilds -----------------------------------------------------------------------------------
 
-    Only one rebuild per board runs at a time; a caller that finds the lock taken waits up
-    to `wait_seconds` for that rebuild to finish and returns {"skipped": True}.
+def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only_if_missing: bool = False,
+                              wait_seconds: float = 0,
+                              progress: Callable[[int, int], None] | None = None) -> dict:
+    """Rebuild one board from MongoDB into a temporary key, then RENAME it over the live one.
+
+    One rebuild per board at a time: a caller that finds the lock taken waits up to
+    `wait_seconds` for it and returns {"skipped": True}. With `only_if_missing`, a board that
+    exists once the lock is ours is left alone (many readers of a missing board, one rebuild).
     """
     client = redis_client()
-    lock_key, token = keys.rebuild_lock_key(course_id), uuid.uuid4().hex
+    name = window.name
+    result: dict = {"course_id": course_id, "window": name}
+    lock_key, token = keys.rebuild_lock_key(course_id, name), uuid.uuid4().hex
     if not client.set(lock_key, token, nx=True, ex=keys.REBUILD_LOCK_TTL_SECONDS):
         _wait_for_release(client, lock_key, wait_seconds)
-        return {"course_id": course_id, "skipped": True}
+        return {**result, "skipped": True}
     try:
+        if only_if_missing and client.exists(keys.board_key(course_id, name),
+                                              keys.empty_marker_key(course_id, name)):
+            return {**result, "skipped": True}
+        # Leftovers of a rebuild that died: this one reads MongoDB afresh, after this point.
+        client.delete(keys.dirty_key(course_id, name))
+        seq = leaderboard_seq_next(course_id=course_id)
+        config_mirror(course_id=course_id)
         started = time.perf_counter()
-        scores = scores_aggregate(course_id=course_id)
+        scores = scores_aggregate(course_id=course_id, window=window)
         mongo_seconds = time.perf_counter() - started
-        members = _board_write(client, course_id, scores)
-        total = time.perf_counter() - started
-        logger.info("leaderboard rebuilt course=%s members=%d mongo=%.3fs redis=%.3fs",
-                    course_id, members, mongo_seconds, total - mongo_seconds)
-        return {"course_id": course_id, "members": members, "mongo_seconds": round(mongo_seconds, 4),
-                "redis_seconds": round(total - mongo_seconds, 4)}
+        started = time.perf_counter()
+        members = _board_write(client, course_id, window, scores, seq, progress)
+        redis_seconds = time.perf_counter() - started
+        client.hincrby(keys.stats_key(course_id), f"rebuilds:{name}", 1)
     finally:
         client.eval(_RELEASE_LOCK, 1, lock_key, token)
+    reapplied = _dirty_reapply(client, course_id, name)
+    logger.info("leaderboard rebuilt course=%s window=%s members=%d mongo=%.3fs redis=%.3fs "
+                "reapplied=%d", course_id, name, members, mongo_seconds, redis_seconds, reapplied)
+    return {**result, "members": members, "mongo_seconds": round(mongo_seconds, 4),
+            "redis_seconds": round(redis_seconds, 4), "reapplied": reapplied}
 
 
-def _board_write(client: redis.Redis, course_id: str, scores: dict[int, float]) -> int:
+def leaderboard_course_rebuild(*, course_id: str,
+                               progress: Callable[[int, int], None] | None = None) -> dict:
+    """Rebuild a course's all-time board and this week's board."""
+    object_id_parse(course_id, what="course_id")
+    return {
+        "course_id": course_id,
+        "boards": [leaderboard_board_rebuild(course_id=course_id, window=window, progress=progress)
+                   for window in (ALL_TIME, current_week())],
+    }
+
+
+def _board_write(client: redis.Redis, course_id: str, window: Window, scores: dict[int, Score],
+                 seq: int, progress: Callable[[int, int], None] | None) -> int:
     """Write scores to the temporary key in pipelined batches and swap it in atomically."""
-    tmp, live = keys.board_tmp_key(course_id), keys.board_key(course_id)
+    name = window.name
+    tmp, live = keys.board_tmp_key(course_id, name), keys.board_key(course_id, name)
+    empty = keys.empty_marker_key(course_id, name)
+    expire_at = _expire_at(window)
     client.delete(tmp)
-    if not scores:
-        client.delete(live)
-        client.set(keys.empty_marker_key(course_id), 1, ex=keys.EMPTY_MARKER_TTL_SECONDS)
-        return 0
     items = list(scores.items())
+    batch_size = settings.LEADERBOARD_REBUILD_BATCH
     pipe = client.pipeline(transaction=False)
-    for start in range(0, len(items), keys.REBUILD_BATCH_SIZE):
-        batch = items[start:start + keys.REBUILD_BATCH_SIZE]
-        pipe.zadd(tmp, {str(user_id): points for user_id, points in batch})
+    for start in range(0, len(items), batch_size):
+        pipe.zadd(tmp, {str(user_id): _encode(score) for user_id, score in items[start:start + batch_size]})
         if len(pipe) >= 10:
             pipe.execute()
-    pipe.rename(tmp, live)
-    pipe.delete(keys.empty_marker_key(course_id))
+            if progress:
+                progress(min(start + batch_size, len(items)), len(items))
     pipe.execute()
+    swap = client.pipeline(transaction=True)
+    if items:
+        swap.rename(tmp, live)
+        swap.delete(empty)
+        if expire_at:
+            swap.expireat(live, expire_at)
+    else:
+        swap.delete(live)
+        swap.set(empty, 1, ex=keys.EMPTY_MARKER_TTL_SECONDS)
+        if expire_at:
+            swap.expireat(empty, expire_at)
+    swap.hset(keys.floors_key(course_id), name, seq)
+    swap.execute()
+    if progress:
+        progress(len(items), len(items))
     return len(items)
+
+
+def _dirty_reapply(client: redis.Redis, course_id: str, name: str) -> int:
+    """Recompute learners updated while the rebuild ran (their writes went to the old board)."""
+    pipe = client.pipeline(transaction=True)
+    pipe.smembers(keys.dirty_key(course_id, name))
+    pipe.delete(keys.dirty_key(course_id, name))
+    members, _ = pipe.execute()
+    for member in members:
+        leaderboard_user_score_update(course_id=course_id, user_id=int(member))
+    return len(members)
 
 
 def _wait_for_release(client: redis.Redis, lock_key: str, wait_seconds: float) -> None:
     deadline = time.monotonic() + wait_seconds
     while time.monotonic() < deadline and client.exists(lock_key):
-        time.sleep(0.05)
+        time.sleep(0.02)
+
+
+# --- Drift --------------------------------------------------------------------------------------
+
+def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
+    """Compare sampled members of the course's live boards with MongoDB and repair differences."""
+    client = redis_client()
+    checked, to_repair = 0, set()
+    for window in (ALL_TIME, current_week()):
+        board = keys.board_key(course_id, window.name)
+        if not client.exists(board):
+            continue  # a missing board is rebuilt whole by its next reader
+        members = {int(m) for m in client.zrandmember(board, sample) or []}
+        user_ids = sorted(members | set(recent_learner_ids(course_id=course_id, limit=sample)))
+        truth = scores_aggregate(course_id=course_id, window=window, user_ids=user_ids)
+        pipe = client.pipeline(transaction=False)
+        for user_id in user_ids:
+            pipe.zscore(board, str(user_id))
+        for user_id, stored in zip(user_ids, pipe.execute(), strict=True):
+            expected = _encode(truth[user_id]) if user_id in truth else None
+            if (None if stored is None else int(stored)) != expected:
+                to_repair.add(user_id)
+        checked += len(user_ids)
+    for user_id in sorted(to_repair):
+        leaderboard_user_score_update(course_id=course_id, user_id=user_id)
+    if to_repair:
+        client.hincrby(keys.stats_key(course_id), "drift_repaired", len(to_repair))
+        logger.warning("leaderboard drift course=%s checked=%d differed=%d users=%s",
+                       course_id, checked, len(to_repair), sorted(to_repair)[:20])
+    return {"course_id": course_id, "checked": checked, "differed": len(to_repair),
+            "repaired": len(to_repair)}
+
+
+def leaderboard_drift_check_all(*, sample: int | None = None) -> dict:
+    """Drift check of every course's live boards; totals of what was found and repaired."""
+    sample = sample or settings.LEADERBOARD_DRIFT_SAMPLE
+    results = [leaderboard_drift_check(course_id=course_id, sample=sample) for course_id in course_ids_all()]
+    return {"courses": len(results), "checked": sum(r["checked"] for r in results),
+            "differed": sum(r["differed"] for r in results)}
+
+
+# --- Settings -----------------------------------------------------------------------------------
+
+def config_mirror(*, course_id: str) -> str | None:
+    """Copy the course's ranking override from MongoDB to Redis, where the read scripts see it."""
+    doc = LeaderboardSettings._get_collection().find_one(
+        {"course_id": object_id_parse(course_id, what="course_id")}, {"ranking": 1})
+    ranking = (doc or {}).get("ranking")
+    if ranking:
+        redis_client().hset(keys.config_key(course_id), "ranking", ranking)
+    else:
+        redis_client().delete(keys.config_key(course_id))
+    return ranking
+
+
+def leaderboard_config_set(*, course_id: str, ranking: str | None, updated_by: int) -> dict:
+    """Set (or clear, with None) the course's ranking mode override."""
+    LeaderboardSettings.objects(course_id=object_id_parse(course_id, what="course_id")).update_one(
+        upsert=True, set__ranking=ranking, set__updated_by=updated_by, set__updated_at=timezone.now())
+    config_mirror(course_id=course_id)
+    return {"course_id": course_id, "ranking": ranking or settings.LEADERBOARD_RANKING,
+            "ranking_override": ranking}

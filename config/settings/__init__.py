@@ -234,3 +234,27 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- leaderboard ----
+# Rank numbers: "distinct" (1, 2, 3 in board order) or "competition" (1, 1, 3); a course may
+# override it (PUT /api/v1/courses/{id}/leaderboard/config/).
+LEADERBOARD_RANKING = env_str("LEADERBOARD_RANKING", "distinct")
+if LEADERBOARD_RANKING not in ("distinct", "competition"):
+    raise ImproperlyConfigured("LEADERBOARD_RANKING must be 'distinct' or 'competition'")
+# Weekly boards start at 00:00 UTC on this weekday (0 = Monday ... 6 = Sunday).
+LEADERBOARD_WEEK_START = env_int("LEADERBOARD_WEEK_START", 0)
+if not 0 <= LEADERBOARD_WEEK_START <= 6:
+    raise ImproperlyConfigured("LEADERBOARD_WEEK_START must be 0 (Monday) to 6 (Sunday)")
+# Past weeks stay readable this many weeks after they end; then Redis expires them.
+LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
+# Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
+LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
+# A request that finds a board missing waits this long for the one rebuild to finish.
+LEADERBOARD_MISS_WAIT_SECONDS = env_int("LEADERBOARD_MISS_WAIT_SECONDS", 30)
+# Members compared with MongoDB per board and drift check (random members + recent learners).
+LEADERBOARD_DRIFT_SAMPLE = env_int("LEADERBOARD_DRIFT_SAMPLE", 200)
+CELERY_TASK_ROUTES["CHECK_LEADERBOARD_DRIFT"] = {"queue": "rebuild"}
+CELERY_BEAT_SCHEDULE["check-leaderboard-drift"] = {
+    "task": "CHECK_LEADERBOARD_DRIFT",
+    "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
+}

@@ -8,6 +8,7 @@ import redis
 from django.conf import settings
 from rest_framework.test import APIClient
 
+from leaderboard.scoring import composite_decode
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 
@@ -112,7 +113,9 @@ def test_attempts_flow_through_the_worker_into_progress_and_leaderboard(staff_cl
     cache = redis.Redis.from_url(settings.REDIS_URL)
     cached = json.loads(cache.get(f"user:{bob_id}:course:{cid}:progress"))
     assert cached["completion_percent"] == 40.0
-    boards = [k.decode() for k in cache.scan_iter(match="leaderboard:*") if cache.type(k) == b"zset"]
+    boards = sorted(k.decode() for k in cache.scan_iter(match="leaderboard:*") if cache.type(k) == b"zset")
     assert boards == [f"leaderboard:{{course:{cid}}}:all"]
-    assert cache.zrevrange(boards[0], 0, -1, withscores=True) == [
-        (str(ada_id).encode(), 32.0), (str(bob_id).encode(), 18.0)]
+    # Scores are composites (cents × 2^31 + how early); decoded they are the learners' points.
+    assert [(member, composite_decode(score)[0]) for member, score
+            in cache.zrevrange(boards[0], 0, -1, withscores=True)] == [
+        (str(ada_id).encode(), 3200), (str(bob_id).encode(), 1800)]
