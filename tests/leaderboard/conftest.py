@@ -1,0 +1,37 @@
+"""Fixtures for leaderboard tests: a course with graded items and attempts written straight to MongoDB."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bson import ObjectId
+
+from learning.documents import ContentAttempt, Enrollment
+from tests.factories import item_ids, python_course_payload
+
+
+@pytest.fixture
+def course(staff_client) -> dict:
+    """A published course; its graded items are quiz1 (10 marks), homework (20) and quiz2 (4)."""
+    response = staff_client.post("/api/v1/courses/", python_course_payload(), format="json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    video, quiz1, homework, article, quiz2 = item_ids(body)
+    return {"id": body["id"], "quiz1": quiz1, "homework": homework, "quiz2": quiz2, "video": video}
+
+
+@pytest.fixture
+def attempt(course):
+    """Store a graded attempt as the API would, without queueing derived work."""
+
+    def make(user_id: int, item: str, marks: float | None, at: datetime, *, kind: str = "quiz") -> None:
+        ContentAttempt(user_id=user_id, course_id=ObjectId(course["id"]), item_id=ObjectId(course[item]),
+                       kind=kind, marks=marks, completed=marks is None, submitted_at=at).save()
+        Enrollment.objects(user_id=user_id, course_id=ObjectId(course["id"])).update_one(
+            upsert=True, set__enrolled_at=at)
+
+    return make
+
+
+def days_ago(days: float) -> datetime:
+    return datetime.now(UTC) - timedelta(days=days)
