@@ -6,6 +6,8 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from analytics import views as analytics_pages
+from analytics.api import views as analytics
 from config.health import healthz, readyz
 from config.health import metrics as prometheus_metrics
 from leaderboard.api import views as leaderboard
@@ -36,4 +38,13 @@ urlpatterns = [
     path(COURSE + "leaderboard/me/", leaderboard.LeaderboardMeView.as_view(), name="leaderboard-me"),
     path(COURSE + "leaderboard/rebuild/", leaderboard.LeaderboardRebuildView.as_view(),
          name="leaderboard-rebuild"),
+    path("api/v1/analytics/active-learners/", analytics.ActiveLearnersView.as_view(),
+         name="analytics-active-learners"),
+    path("api/v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),
+         name="analytics-attempts-per-day"),
+    path("api/v1/analytics/courses/<str:course_id>/funnel/", analytics.CourseFunnelView.as_view(),
+         name="analytics-course-funnel"),
+    path("api/v1/analytics/courses/<str:course_id>/completion-time/",
+         analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+    path("analytics/dashboard/", analytics_pages.dashboard, name="analytics-dashboard"),
 ]
