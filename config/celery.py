@@ -19,3 +19,14 @@ def _redbeat_settings(sender: Celery, **kwargs) -> None:
         redbeat_redis_url=sender.conf.get("redbeat_redis_url") or sender.conf.broker_url,
         redbeat_redis_options=sender.conf.get("redbeat_redis_options") or {},
     )
+
+
+def _worker_extensions() -> None:
+    """Heartbeat bootstep and per-run logs/metrics for every worker, embedded ones included."""
+    from config import task_signals  # noqa: F401 - connects the task signal handlers
+    from config.heartbeat import WorkerHeartbeat
+
+    app.steps["worker"].add(WorkerHeartbeat)
+
+
+_worker_extensions()

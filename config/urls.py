@@ -6,7 +6,10 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 
+from analytics import views as analytics_pages
+from analytics.api import views as analytics
 from config.health import healthz, readyz
+from config.health import metrics as prometheus_metrics
 from leaderboard.api import views as leaderboard
 from learning.api import views as learning
 from progress.api import views as progress
@@ -17,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", prometheus_metrics, name="metrics"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/v1/auth/token/", obtain_auth_token, name="auth-token"),
@@ -38,4 +42,13 @@ urlpatterns = [
          name="leaderboard-user"),
     path(COURSE + "leaderboard/config/", leaderboard.LeaderboardConfigView.as_view(),
          name="leaderboard-config"),
+    path("api/v1/analytics/active-learners/", analytics.ActiveLearnersView.as_view(),
+         name="analytics-active-learners"),
+    path("api/v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),
+         name="analytics-attempts-per-day"),
+    path("api/v1/analytics/courses/<str:course_id>/funnel/", analytics.CourseFunnelView.as_view(),
+         name="analytics-course-funnel"),
+    path("api/v1/analytics/courses/<str:course_id>/completion-time/",
+         analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+    path("analytics/dashboard/", analytics_pages.dashboard, name="analytics-dashboard"),
 ]

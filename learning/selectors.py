@@ -159,3 +159,10 @@ def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:
     doc = Enrollment._get_collection().find_one(
         {"user_id": user_id, "course_id": object_id_parse(outline.course_id)}, {"enrolled_at": 1})
     return doc["enrolled_at"] if doc else None
+
+
+def enrollment_dates_get(*, course_id: str | ObjectId) -> dict[int, datetime]:
+    """When each learner of a course enrolled, by user id."""
+    oid = object_id_parse(course_id, what="course_id")
+    cursor = Enrollment._get_collection().find({"course_id": oid}, {"user_id": 1, "enrolled_at": 1})
+    return {d["user_id"]: d.get("enrolled_at") for d in cursor}

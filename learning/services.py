@@ -13,6 +13,7 @@ from mongoengine.errors import NotUniqueError
 
 from analytics.services import activity_log_request
 from config.exceptions import Conflict, Forbidden, InvalidInput, Locked, NotFound
+from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
 from leaderboard.services import leaderboard_rebuild_request, leaderboard_update_request
 from learning.documents import (
     ContentAttempt,
@@ -244,6 +245,7 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
                              kind=item.kind, marks=marks, completed=completed, answers=answers,
                              graded_by=actor.pk if item.kind == "assignment" else None)
     attempt.save()
+    metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
     _derived_work_queue(attempt)
     return attempt
 

@@ -143,3 +143,12 @@ def progress_summary(*, course_id: str) -> dict:
             for i in range(10)
         ],
     }
+
+
+def progress_completion_facts(*, course_id: str) -> list[dict]:
+    """Per learner of a course: completed item ids and when the course was completed (if)."""
+    oid = object_id_parse(course_id, what="course_id")
+    cursor = CourseProgress._get_collection().find(
+        {"course_id": oid}, {"user_id": 1, "completed_item_ids": 1, "completed_at": 1, "_id": 0})
+    return [{"user_id": d["user_id"], "completed_item_ids": d.get("completed_item_ids") or [],
+             "completed_at": d.get("completed_at")} for d in cursor]

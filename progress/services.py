@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import UTC, datetime
 
 import redis.exceptions
 from django.conf import settings
@@ -11,6 +11,7 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
+from analytics.services import course_completion_record
 from config.redis import redis_client
 from learning.dispatch import task_dispatch
 from learning.selectors import (
@@ -93,7 +94,19 @@ def progress_recalculate(*, user_id: int, course_id: str) -> dict:
         return {}
     payload = progress_payload(stored)
     progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
+    if result.is_complete and _first_completion(stored.get("completed_at"), now):
+        course_completion_record(user_id=user_id, course_id=course_id,
+                                 completed_at=stored["completed_at"])
     return payload
+
+
+def _first_completion(completed_at: datetime | None, computed_at: datetime) -> bool:
+    """This computation set completed_at (MongoDB keeps milliseconds, hence the tolerance)."""
+    if completed_at is None:
+        return False
+    if timezone.is_naive(completed_at):
+        completed_at = timezone.make_aware(completed_at, UTC)
+    return abs((completed_at - computed_at).total_seconds()) < 0.002
 
 
 def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq: int,

@@ -258,3 +258,21 @@ CELERY_BEAT_SCHEDULE["check-leaderboard-drift"] = {
     "task": "CHECK_LEADERBOARD_DRIFT",
     "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
 }
+
+# ---- ops ----
+# Beat: a standby scheduler retries the RedBeat lock every loop interval; a crashed one's lock
+# expires after the lock timeout (must exceed the loop interval, which the lock is extended by).
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 10)
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("REDBEAT_LOCK_TIMEOUT", 60)
+CELERY_REDBEAT_LOCK_KEY = "redbeat::lock"
+# Workers stamp a heartbeat in Redis; /readyz fails when the newest is older than the max age.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+# /metrics answers clients from these addresses (CIDR allowed), or any client sending
+# `Authorization: Bearer <METRICS_TOKEN>` when a token is set.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+# Outermost, so the latency covers every other middleware too.
+MIDDLEWARE = ["config.middleware.RequestMetricsMiddleware", *MIDDLEWARE]
+# Headless Chromium used by `manage.py dashboard_screenshot`.
+CHROMIUM_BINARY = env_str("CHROMIUM_BINARY", "/usr/bin/chromium")

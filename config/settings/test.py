@@ -19,3 +19,5 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "visibilit
 MONGODB_DB = env_str("TEST_MONGODB_DB", "lms_test")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# Worker heartbeats every second, so readiness tests do not wait long after a flush.
+WORKER_HEARTBEAT_SECONDS = 1

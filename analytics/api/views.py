@@ -1,0 +1,117 @@
+"""Staff endpoints of the analytics app: daily activity, funnels, time to complete."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.selectors import (
+    active_learners_daily,
+    attempts_daily,
+    completion_time_median,
+    course_funnel,
+)
+from learning.api.permissions import IsStaff
+from learning.selectors import object_id_parse
+
+MAX_RANGE_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+
+
+class DateRangeSerializer(serializers.Serializer):
+    """`from`/`to` (YYYY-MM-DD, inclusive, UTC days; default the last 30 days) and a course."""
+
+    start = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    end = serializers.DateField(required=False, input_formats=["%Y-%m-%d"])
+    course_id = serializers.CharField(required=False)
+
+    def to_internal_value(self, data):
+        # `from` is a Python keyword, so the query names map onto start/end here.
+        renamed = {"start": data.get("from"), "end": data.get("to"),
+                   "course_id": data.get("course_id")}
+        renamed = {k: v for k, v in renamed.items() if v not in (None, "")}
+        try:
+            return super().to_internal_value(renamed)
+        except serializers.ValidationError as exc:
+            names = {"start": "from", "end": "to"}
+            raise serializers.ValidationError(
+                {names.get(k, k): v for k, v in exc.detail.items()}) from exc
+
+    def validate(self, attrs):
+        end = attrs.get("end") or timezone.now().date()
+        start = attrs.get("start") or end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        if start > end:
+            raise serializers.ValidationError({"from": "'from' must not be after 'to'."})
+        if (end - start).days + 1 > MAX_RANGE_DAYS:
+            raise serializers.ValidationError(
+                {"to": f"The range may span at most {MAX_RANGE_DAYS} days."})
+        if attrs.get("course_id"):
+            object_id_parse(attrs["course_id"], what="course_id")
+        return {"start": start, "end": end, "course_id": attrs.get("course_id")}
+
+
+RANGE_PARAMETERS = [
+    OpenApiParameter("from", OpenApiTypes.DATE, description="First day (UTC), default 29 days before 'to'."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day (UTC), default today."),
+    OpenApiParameter("course_id", OpenApiTypes.STR, description="Only this course."),
+]
+
+
+class _RangeReport(APIView):
+    permission_classes = [IsStaff]
+    selector = staticmethod(active_learners_daily)
+
+    def get(self, request: Request) -> Response:
+        query = DateRangeSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        params = query.validated_data
+        return Response({"from": params["start"].isoformat(), "to": params["end"].isoformat(),
+                         "course_id": params["course_id"],
+                         "days": self.selector(start=params["start"], end=params["end"],
+                                               course_id=params["course_id"])})
+
+
+class ActiveLearnersView(_RangeReport):
+    """Distinct learners with any activity, per day."""
+
+    selector = staticmethod(active_learners_daily)
+
+    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class AttemptsPerDayView(_RangeReport):
+    """Attempts submitted, per day."""
+
+    selector = staticmethod(attempts_daily)
+
+    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: dict})
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class CourseFunnelView(APIView):
+    """Enrolled → started → each section completed → course completed."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, course_id: str) -> Response:
+        return Response(course_funnel(course_id=course_id))
+
+
+class CompletionTimeView(APIView):
+    """Median time from enrollment to completing the course."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request: Request, course_id: str) -> Response:
+        return Response(completion_time_median(course_id=course_id))

@@ -1,0 +1,101 @@
+"""Two `celery beat` processes on one Redis: RedBeat's lock lets exactly one send due tasks."""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.conftest import wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+# A private server in the port range reserved for this suite, so the shared Redis is untouched.
+PORT = int(os.environ.get("TEST_BEAT_REDIS_PORT", "18801"))
+SENDING = "Sending due task sweep-pending-work (SWEEP_PENDING_WORK)"
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server is not installed (apt-get install redis-server)")
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    server = subprocess.Popen(["redis-server", "--port", str(PORT), "--bind", "127.0.0.1",
+                               "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    client = redis.Redis(port=PORT, db=1)
+
+    def answers():
+        try:
+            return client.ping()
+        except redis.exceptions.ConnectionError:
+            return False
+
+    wait_until(answers, timeout=10)
+    yield client
+    server.terminate()
+    server.wait(timeout=10)
+
+
+class Beat:
+    """One `celery beat` process whose output goes to a file."""
+
+    def __init__(self, name: str, tmp_path: Path):
+        self.log = tmp_path / f"{name}.log"
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test",
+               "TEST_REDIS_HOST": f"127.0.0.1:{PORT}", "TEST_REDIS_DB": "0",
+               "PENDING_SWEEP_SECONDS": "1", "BEAT_MAX_LOOP_INTERVAL": "1",
+               "REDBEAT_LOCK_TIMEOUT": "5"}
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info",
+                 "-S", "redbeat.RedBeatScheduler"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log.read_text()
+
+    def sent(self) -> int:
+        return self.output().count(SENDING)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+def test_only_one_of_two_beat_processes_sends_due_tasks_until_it_stops(private_redis, tmp_path):
+    first = Beat("first", tmp_path)
+    second = None
+    try:
+        wait_until(lambda: first.sent() >= 1, timeout=30)
+        second = Beat("second", tmp_path)
+        wait_until(lambda: "beat: Starting" in second.output(), timeout=30)
+        sent_before = first.sent()
+        wait_until(lambda: first.sent() >= sent_before + 3, timeout=30)
+        assert second.process.poll() is None, second.output()
+        assert second.sent() == 0, second.output()
+        assert "beat: Acquired lock" not in second.output()
+        assert private_redis.exists("redbeat::lock")
+
+        first.stop()
+        assert "beat: Releasing lock" in first.output()
+        # The standby takes over within a loop interval of the lock being released.
+        wait_until(lambda: second.sent() >= 2, timeout=30)
+        assert "beat: Acquired lock" in second.output()
+        second.stop()
+        sent = first.sent() + second.sent()
+        # Every message in the queue was sent by exactly one scheduler at a time.
+        assert private_redis.llen("progress") == sent
+    finally:
+        for beat in (first, second):
+            if beat is not None:
+                beat.stop()
