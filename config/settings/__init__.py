@@ -258,3 +258,12 @@ CELERY_BEAT_SCHEDULE["check-leaderboard-drift"] = {
     "task": "CHECK_LEADERBOARD_DRIFT",
     "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
 }
+
+# ---- admin ----
+# Django's admin app with our site (backoffice.site.LmsAdminSite): it adds the MongoDB pages.
+INSTALLED_APPS = [
+    "backoffice.apps.LmsAdminConfig" if app == "django.contrib.admin" else app
+    for app in INSTALLED_APPS
+] + ["backoffice"]
+# Admin actions link the tasks they queue to Flower: {FLOWER_URL}/task/{task_id}.
+FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555").rstrip("/")
