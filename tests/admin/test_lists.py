@@ -122,6 +122,7 @@ def test_activity_list_filters_by_verb_and_pages_fifty_at_a_time(admin_browser, 
 
     assert len(result_rows(first_page)) == 50
     assert "55 results" in first_page.content.decode()
+    assert "1–50 of 55" in first_page.content.decode()
     assert 'href="?verb=attempted&amp;p=2"' in first_page.content.decode()
     assert len(second_page) == 5
     assert len(enrolled) == 1 and "enrolled" in enrolled[0]
