@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 
 from config.redis import redis_client
 from leaderboard.keys import board_key
+from learning.documents import PendingWork
 from progress.documents import CourseProgress
 from tests.admin.conftest import attempt_add, course_make, enrollment_add
 from tests.conftest import wait_until
@@ -117,3 +118,31 @@ def test_a_wrong_action_request_shows_why_and_queues_nothing(admin_browser, cour
 
 def test_actions_answer_only_post(admin_browser):
     assert admin_browser.get(ACTIONS).status_code == 405
+
+
+@pytest.fixture
+def broker_unreachable():
+    """Tasks are published to a broker address where nothing listens, until the test ends."""
+    from celery import Celery
+
+    from config.celery import app as celery_app
+
+    down = Celery("broker-unreachable", set_as_current=False)
+    down.config_from_object("django.conf:settings", namespace="CELERY")
+    down.conf.broker_url = "redis://127.0.0.1:1/0"
+    down.set_current()
+    yield
+    celery_app.set_current()
+    down.close()
+
+
+def test_with_the_broker_down_an_action_parks_the_task_and_says_so(admin_browser, course,
+                                                                   broker_unreachable):
+    response = admin_browser.post(ACTIONS, {"action": "rebuild_leaderboard",
+                                            "_selected_action": str(course.id)}, follow=True)
+
+    assert shown_messages(response) == [
+        "Rebuild leaderboard for “Intro to Python”: the task queue is unreachable; the task was "
+        "recorded and will be queued as soon as the broker is back."]
+    parked = PendingWork.objects.get()
+    assert (parked.task_name, parked.kwargs) == ("REBUILD_LEADERBOARD", {"course_id": str(course.id)})
