@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from datetime import UTC, datetime
 
 import redis.exceptions
@@ -212,8 +213,15 @@ def progress_outline_changed(*, course_id: str) -> bool:
     """Mark every learner's progress in the course stale and queue their recalculation."""
     oid = object_id_parse(course_id, what="course_id")
     CourseProgress._get_collection().update_many({"course_id": oid}, {"$set": {"stale": True}})
-    return task_dispatch(task_name=RECALCULATE_COURSE_ALL, kwargs={"course_id": course_id},
-                         pending_key=f"{RECALCULATE_COURSE_ALL}:{course_id}")
+    return progress_recalculate_all_request(course_id=course_id) is not None
+
+
+def progress_recalculate_all_request(*, course_id: str) -> str | None:
+    """Queue RECALCULATE_COURSE_ALL; return the task id, or None if parked for later."""
+    task_id = str(uuid.uuid4())
+    queued = task_dispatch(task_name=RECALCULATE_COURSE_ALL, kwargs={"course_id": course_id},
+                           pending_key=f"{RECALCULATE_COURSE_ALL}:{course_id}", task_id=task_id)
+    return task_id if queued else None
 
 
 def progress_recalculate_all(*, course_id: str) -> int:

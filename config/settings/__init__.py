@@ -276,3 +276,12 @@ METRICS_TOKEN = env_str("METRICS_TOKEN") or None
 MIDDLEWARE = ["config.middleware.RequestMetricsMiddleware", *MIDDLEWARE]
 # Headless Chromium used by `manage.py dashboard_screenshot`.
 CHROMIUM_BINARY = env_str("CHROMIUM_BINARY", "/usr/bin/chromium")
+
+# ---- admin ----
+# Django's admin app with our site (backoffice.site.LmsAdminSite): it adds the MongoDB pages.
+INSTALLED_APPS = [
+    "backoffice.apps.LmsAdminConfig" if app == "django.contrib.admin" else app
+    for app in INSTALLED_APPS
+] + ["backoffice"]
+# Admin actions link the tasks they queue to Flower: {FLOWER_URL}/task/{task_id}.
+FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555").rstrip("/")
