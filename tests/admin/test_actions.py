@@ -8,6 +8,7 @@ from django.contrib.messages import get_messages
 
 from config.redis import redis_client
 from leaderboard.keys import board_key
+from leaderboard.scoring import composite_decode, points_from_cents
 from learning.documents import PendingWork
 from progress.documents import CourseProgress
 from tests.admin.conftest import attempt_add, course_make, enrollment_add
@@ -22,7 +23,8 @@ def shown_messages(response) -> list[str]:
 
 
 def board(course_id) -> dict[int, float]:
-    return {int(member): score for member, score in
+    """The course's all-time board in Redis as {user_id: points}."""
+    return {int(member): points_from_cents(composite_decode(score)[0]) for member, score in
             redis_client().zrange(board_key(str(course_id)), 0, -1, withscores=True)}
 
 
