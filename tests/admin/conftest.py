@@ -14,8 +14,8 @@ from tests.factories import python_course_payload
 
 @pytest.fixture
 def admin_browser(staff) -> Client:
-    """Django's test client, logged in to the admin as a staff user (CSRF checks on)."""
-    client = Client(enforce_csrf_checks=False)
+    """Django's test client, logged in to the admin as a staff user (CSRF: see test_edit)."""
+    client = Client()
     client.force_login(staff)
     return client
 

@@ -49,6 +49,20 @@ def test_course_list_searches_title_and_slug_and_filters_published(admin_browser
     assert len(live) == 1 and "intro-python" in live[0]
 
 
+def test_search_text_with_regex_characters_matches_literally(admin_browser, staff):
+    special = course_make(created_by=staff.pk, slug="cpp")
+    special.update(set__title="C++ (advanced)")
+    course_make(created_by=staff.pk, slug="plain")
+
+    found = result_rows(admin_browser.get(DATA + "courses/", {"q": "c++ ("}))
+    nothing = [result_rows(admin_browser.get(DATA + url, {"q": "(*[.\\"}))
+               for url in ("courses/", "items/", "enrollments/", "attempts/", "progress/",
+                           "activity/")]
+
+    assert len(found) == 1 and found[0].startswith("C++ (advanced)")
+    assert nothing == [[]] * 6
+
+
 def test_item_list_flattens_every_outline_and_filters_by_course_and_kind(admin_browser, staff):
     first = course_make(created_by=staff.pk, slug="first")
     course_make(created_by=staff.pk, slug="second")
