@@ -5,16 +5,28 @@ import json
 from collections.abc import Iterator
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+
+from config.exceptions import DomainError
+from learning.documents import Course
+from learning.selectors import course_get
 
 DATA_INDEX = "admin:lms_data_index"
 
 
 def admin_url(name: str, *args) -> str:
     return reverse(f"admin:{name}", args=args)
+
+
+def course_or_404(course_id: str) -> Course:
+    """The course, or the admin's 404 page for an unknown or malformed id."""
+    try:
+        return course_get(course_id=course_id)
+    except DomainError as exc:
+        raise Http404(exc.detail) from exc
 
 
 def page_render(request: HttpRequest, template: str, *, title: str, breadcrumbs: list[tuple],

@@ -5,7 +5,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,11 +14,17 @@ from backoffice import selectors
 from backoffice.forms import CourseForm
 from backoffice.listing import Cell, Filter, ListPage, Row, list_params, list_render, paginate
 from backoffice.services import COURSE_ACTIONS, OutlineInvalid, course_action_run, course_save
-from backoffice.views.common import admin_url, errors_flatten, page_render, path_describe, when
+from backoffice.views.common import (
+    admin_url,
+    course_or_404,
+    errors_flatten,
+    page_render,
+    path_describe,
+    when,
+)
 from config.exceptions import DomainError
 from learning.api.presenters import course_detail
 from learning.documents import UNLOCK_MODES, Course
-from learning.selectors import course_get
 
 _FILTERS = [
     Filter("published", "published", [("yes", "Yes"), ("no", "No")]),
@@ -70,7 +76,7 @@ def course_add(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def course_change(request: HttpRequest, course_id: str) -> HttpResponse:
     """Edit a course and its outline, validated like PUT /api/v1/courses/{id}/."""
-    course = _course_or_404(course_id)
+    course = course_or_404(course_id)
     if request.method == "POST":
         form = CourseForm(request.POST)
         saved = _form_save(request, form, course_id=course_id)
@@ -116,13 +122,6 @@ def course_actions(request: HttpRequest) -> HttpResponse:
                 "{} for “{}”: the task queue is unreachable; the task was recorded and will be "
                 "queued as soon as the broker is back.", outcome.label, outcome.course_title))
     return HttpResponseRedirect(back)
-
-
-def _course_or_404(course_id: str) -> Course:
-    try:
-        return course_get(course_id=course_id)
-    except DomainError as exc:
-        raise Http404(exc.detail) from exc
 
 
 def _initial(course: Course) -> dict:

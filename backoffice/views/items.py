@@ -9,8 +9,14 @@ from backoffice import selectors
 from backoffice.forms import ItemForm
 from backoffice.listing import Cell, Filter, ListPage, Row, list_params, list_render, paginate
 from backoffice.services import OutlineInvalid, course_save
-from backoffice.views.common import admin_url, errors_flatten, number, page_render, path_describe
-from backoffice.views.courses import _course_or_404
+from backoffice.views.common import (
+    admin_url,
+    course_or_404,
+    errors_flatten,
+    number,
+    page_render,
+    path_describe,
+)
 from config.exceptions import DomainError
 from learning.api.presenters import course_detail
 from learning.documents import ITEM_KINDS
@@ -52,7 +58,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def item_change(request: HttpRequest, course_id: str, item_id: str) -> HttpResponse:
     """Edit one item; the whole course is validated and saved as an API PUT would be."""
-    course = _course_or_404(course_id)
+    course = course_or_404(course_id)
     detail = course_detail(course, show_answers=True)
     where = _item_position(detail, item_id)
     if where is None:
