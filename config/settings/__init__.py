@@ -278,10 +278,10 @@ MIDDLEWARE = ["config.middleware.RequestMetricsMiddleware", *MIDDLEWARE]
 CHROMIUM_BINARY = env_str("CHROMIUM_BINARY", "/usr/bin/chromium")
 
 # ---- admin ----
-# Django's admin app with our site (backoffice.site.LmsAdminSite): it adds the MongoDB pages.
+# Django's admin app with our site (config.backoffice.site.LmsAdminSite): it adds the MongoDB pages.
 INSTALLED_APPS = [
-    "backoffice.apps.LmsAdminConfig" if app == "django.contrib.admin" else app
+    "config.backoffice.apps.LmsAdminConfig" if app == "django.contrib.admin" else app
     for app in INSTALLED_APPS
-] + ["backoffice"]
+] + ["config.backoffice"]
 # Admin actions link the tasks they queue to Flower: {FLOWER_URL}/task/{task_id}.
 FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555").rstrip("/")

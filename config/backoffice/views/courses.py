@@ -10,11 +10,24 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from backoffice import selectors
-from backoffice.forms import CourseForm
-from backoffice.listing import Cell, Filter, ListPage, Row, list_params, list_render, paginate
-from backoffice.services import COURSE_ACTIONS, OutlineInvalid, course_action_run, course_save
-from backoffice.views.common import (
+from config.backoffice import selectors
+from config.backoffice.forms import CourseForm
+from config.backoffice.listing import (
+    Cell,
+    Filter,
+    ListPage,
+    Row,
+    list_params,
+    list_render,
+    paginate,
+)
+from config.backoffice.services import (
+    COURSE_ACTIONS,
+    OutlineInvalid,
+    course_action_run,
+    course_save,
+)
+from config.backoffice.views.common import (
     admin_url,
     course_or_404,
     errors_flatten,

@@ -6,7 +6,8 @@ from django.contrib.admin import apps as admin_apps
 
 
 class BackofficeConfig(AppConfig):
-    name = "backoffice"
+    name = "config.backoffice"
+    label = "backoffice"
     verbose_name = "Learning data (MongoDB)"
 
 
@@ -15,4 +16,4 @@ class LmsAdminConfig(admin_apps.AdminConfig):
 
     # Not the default config of this package: INSTALLED_APPS names it explicitly.
     default = False
-    default_site = "backoffice.site.LmsAdminSite"
+    default_site = "config.backoffice.site.LmsAdminSite"

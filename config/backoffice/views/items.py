@@ -5,11 +5,19 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.views.decorators.http import require_GET, require_http_methods
 
-from backoffice import selectors
-from backoffice.forms import ItemForm
-from backoffice.listing import Cell, Filter, ListPage, Row, list_params, list_render, paginate
-from backoffice.services import OutlineInvalid, course_save
-from backoffice.views.common import (
+from config.backoffice import selectors
+from config.backoffice.forms import ItemForm
+from config.backoffice.listing import (
+    Cell,
+    Filter,
+    ListPage,
+    Row,
+    list_params,
+    list_render,
+    paginate,
+)
+from config.backoffice.services import OutlineInvalid, course_save
+from config.backoffice.views.common import (
     admin_url,
     course_or_404,
     errors_flatten,

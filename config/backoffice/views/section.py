@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET
 
-from backoffice.site import SECTION_LABEL, SECTION_NAME
+from config.backoffice.site import SECTION_LABEL, SECTION_NAME
 
 
 @require_GET

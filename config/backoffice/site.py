@@ -24,7 +24,7 @@ class LmsAdminSite(AdminSite):
     index_title = "Site administration"
 
     def get_urls(self):
-        from backoffice.views import courses, items, records, section
+        from config.backoffice.views import courses, items, records, section
 
         view = self.admin_view
         ours = [

@@ -5,9 +5,17 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
 
 from analytics.documents import ACTIVITY_VERBS
-from backoffice import selectors
-from backoffice.listing import Cell, Filter, ListPage, Row, list_params, list_render, paginate
-from backoffice.views.common import admin_url, number, page_render, pretty_json, when
+from config.backoffice import selectors
+from config.backoffice.listing import (
+    Cell,
+    Filter,
+    ListPage,
+    Row,
+    list_params,
+    list_render,
+    paginate,
+)
+from config.backoffice.views.common import admin_url, number, page_render, pretty_json, when
 from learning.documents import ITEM_KINDS
 
 _USER_SEARCH = "Search by user id, username or display name."
