@@ -93,8 +93,10 @@ def test_only_one_of_two_beat_processes_sends_due_tasks_until_it_stops(private_r
         assert "beat: Acquired lock" in second.output()
         second.stop()
         sent = first.sent() + second.sent()
-        # Every message in the queue was sent by exactly one scheduler at a time.
-        assert private_redis.llen("progress") == sent
+        # No message was published beyond the sends the lock holders logged. SIGTERM can cut a
+        # send short after its log line (seen: "Sending due task" then "Releasing lock" 9 ms
+        # later and one message fewer), hence at most one missing per stopped scheduler.
+        assert sent - 2 <= private_redis.llen("progress") <= sent
     finally:
         for beat in (first, second):
             if beat is not None:
