@@ -11,6 +11,7 @@ import redis.exceptions
 from django.conf import settings
 from django.utils import timezone
 
+from config.metrics import DRIFT_FOUND, metric_inc
 from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.aggregation import (
@@ -301,6 +302,7 @@ def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
         leaderboard_user_score_update(course_id=course_id, user_id=user_id)
     if to_repair:
         client.hincrby(keys.stats_key(course_id), "drift_repaired", len(to_repair))
+        metric_inc(metric=DRIFT_FOUND, amount=len(to_repair))
         logger.warning("leaderboard drift course=%s checked=%d differed=%d users=%s",
                        course_id, checked, len(to_repair), sorted(to_repair)[:20])
     return {"course_id": course_id, "checked": checked, "differed": len(to_repair),

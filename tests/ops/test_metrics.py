@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import pytest
+from bson import ObjectId
 from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from config.celery import app as celery_app
-from config.metrics import DRIFT_FOUND, metric_inc
+from config.redis import redis_client
+from leaderboard import keys as leaderboard_keys
+from leaderboard.services import leaderboard_board_rebuild, leaderboard_drift_check
+from learning.documents import ContentAttempt
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 
@@ -91,10 +95,18 @@ def test_queue_depth_is_measured_at_scrape_time(progress_queue_paused):
     assert ("lms_celery_queue_length", (("queue", "rebuild"),)) in samples
 
 
-def test_drift_found_is_exposed_from_zero_and_counts_up():
+def test_drift_found_is_exposed_from_zero_and_counts_what_the_drift_check_repairs(staff_client):
     assert value(scrape(), "lms_leaderboard_drift_found_total") == 0
-    metric_inc(metric=DRIFT_FOUND, amount=4)
-    assert value(scrape(), "lms_leaderboard_drift_found_total") == 4
+    course = staff_client.post("/api/v1/courses/", python_course_payload(), format="json").json()
+    quiz1 = item_ids(course)[1]
+    for user_id in (1, 2):
+        ContentAttempt(user_id=user_id, course_id=ObjectId(course["id"]), item_id=ObjectId(quiz1),
+                       kind="quiz", marks=5 * user_id).save()
+    leaderboard_board_rebuild(course_id=course["id"])
+    board = leaderboard_keys.board_key(course["id"])
+    redis_client().zadd(board, {"42": 1, "1": 10**12})  # a stranger and a wrong score
+    assert leaderboard_drift_check(course_id=course["id"], sample=50)["differed"] == 2
+    assert value(scrape(), "lms_leaderboard_drift_found_total") == 2
 
 
 def test_worker_heartbeat_age_is_a_gauge(celery_worker):

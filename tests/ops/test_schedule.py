@@ -9,7 +9,8 @@ from config.celery import app as celery_app
 def test_every_scheduled_entry_names_a_registered_task_routed_to_a_queue():
     celery_app.loader.import_default_modules()
     schedule = settings.CELERY_BEAT_SCHEDULE
-    assert {"rebuild-all-leaderboards-nightly", "sweep-pending-work"} <= set(schedule)
+    assert {"rebuild-all-leaderboards-nightly", "sweep-pending-work",
+            "check-leaderboard-drift"} <= set(schedule)
     for name, entry in schedule.items():
         assert entry["task"] in celery_app.tasks, f"{name}: {entry['task']} is not a task"
         assert entry["task"] in settings.CELERY_TASK_ROUTES, f"{name}: {entry['task']} has no queue"
