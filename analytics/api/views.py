@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -63,6 +63,37 @@ RANGE_PARAMETERS = [
 ]
 
 
+ERROR = inline_serializer("AnalyticsError", {"detail": serializers.CharField(),
+                                             "code": serializers.CharField()})
+RANGE_ERRORS = {400: inline_serializer("AnalyticsRangeError", {
+    "from": serializers.ListField(child=serializers.CharField(), required=False),
+    "to": serializers.ListField(child=serializers.CharField(), required=False),
+    "detail": serializers.CharField(required=False), "code": serializers.CharField()}),
+    401: ERROR, 403: ERROR}
+COURSE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
+
+
+def _daily(name: str, value: str):
+    return inline_serializer(name, {
+        "from": serializers.DateField(), "to": serializers.DateField(),
+        "course_id": serializers.CharField(allow_null=True),
+        "days": inline_serializer(f"{name}Day", {"day": serializers.DateField(),
+                                                value: serializers.IntegerField()}, many=True)})
+
+
+FUNNEL = inline_serializer("CourseFunnel", {
+    "course_id": serializers.CharField(), "title": serializers.CharField(),
+    "stages": inline_serializer("CourseFunnelStage", {
+        "stage": serializers.CharField(), "learners": serializers.IntegerField(),
+        "percent": serializers.FloatField(),
+        "section_id": serializers.CharField(required=False)}, many=True)})
+COMPLETION_TIME = inline_serializer("CompletionTime", {
+    "course_id": serializers.CharField(), "title": serializers.CharField(),
+    "completed": serializers.IntegerField(),
+    "median_seconds": serializers.FloatField(allow_null=True),
+    "median_days": serializers.FloatField(allow_null=True)})
+
+
 class _RangeReport(APIView):
     permission_classes = [IsStaff]
     selector = staticmethod(active_learners_daily)
@@ -82,7 +113,8 @@ class ActiveLearnersView(_RangeReport):
 
     selector = staticmethod(active_learners_daily)
 
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: dict})
+    @extend_schema(parameters=RANGE_PARAMETERS,
+                   responses={200: _daily("ActiveLearnersPerDay", "learners"), **RANGE_ERRORS})
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -92,7 +124,8 @@ class AttemptsPerDayView(_RangeReport):
 
     selector = staticmethod(attempts_daily)
 
-    @extend_schema(parameters=RANGE_PARAMETERS, responses={200: dict})
+    @extend_schema(parameters=RANGE_PARAMETERS,
+                   responses={200: _daily("AttemptsPerDay", "attempts"), **RANGE_ERRORS})
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -102,7 +135,7 @@ class CourseFunnelView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: FUNNEL, **COURSE_ERRORS})
     def get(self, request: Request, course_id: str) -> Response:
         return Response(course_funnel(course_id=course_id))
 
@@ -112,6 +145,6 @@ class CompletionTimeView(APIView):
 
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: COMPLETION_TIME, **COURSE_ERRORS})
     def get(self, request: Request, course_id: str) -> Response:
         return Response(completion_time_median(course_id=course_id))
