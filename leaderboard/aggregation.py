@@ -1,16 +1,13 @@
 """Scores from MongoDB, the source of truth: best marks per item, summed, with when they were reached."""
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from bson import ObjectId
 
 from leaderboard.scoring import Window, cents_from_points
 from learning.documents import ContentAttempt
 from learning.selectors import course_outline_get, object_id_parse
-
-# Before any attempt can exist: an all-time window counts every attempt as "in the window".
-_BEGINNING = datetime(1970, 1, 1, tzinfo=UTC)
 
 Score = tuple[int, datetime]  # (cents, reached_at)
 
@@ -32,35 +29,42 @@ def _window_stages(window: Window) -> list[dict]:
 
     Per item the best marks (earliest attempt that got them) minus the best before the window
     start; a learner belongs to the window's board once they submitted a graded attempt in it.
+    The all-time window has no "before", so it skips those stages (mongomock pays per stage).
     """
-    start = window.start or _BEGINNING
-    stages: list[dict] = []
-    if window.end is not None:
-        stages.append({"$match": {"submitted_at": {"$lt": window.end}}})
-    stages += [
-        {"$addFields": {
-            "_before": {"$cond": [{"$lt": ["$submitted_at", start]}, "$marks", None]},
-            "_inside": {"$cond": [{"$gte": ["$submitted_at", start]}, "$submitted_at", None]},
-        }},
+    best_per_item = [
         {"$sort": {"marks": -1, "submitted_at": 1}},
         {"$group": {
             "_id": {"u": "$user_id", "i": "$item_id"},
             "best": {"$first": "$marks"},
             "best_at": {"$first": "$submitted_at"},
-            "before": {"$max": "$_before"},
-            "first": {"$min": "$_inside"},
+            **({"before": {"$max": "$_before"}, "first": {"$min": "$_inside"}} if window.start
+               else {"first": {"$min": "$submitted_at"}}),
         }},
-        {"$addFields": {"gain": {"$subtract": ["$best", {"$ifNull": ["$before", 0]}]}}},
-        {"$addFields": {"gain_at": {"$cond": [{"$gt": ["$gain", 0]}, "$best_at", None]}}},
-        {"$group": {
-            "_id": "$_id.u",
-            "points": {"$sum": "$gain"},
-            "reached": {"$max": "$gain_at"},
-            "first": {"$min": "$first"},
+    ]
+    per_learner = {"$group": {
+        "_id": "$_id.u",
+        "points": {"$sum": "$gain"},
+        "reached": {"$max": "$gain_at"},
+        "first": {"$min": "$first"},
+    }}
+    if window.start is None:
+        return [*best_per_item,
+                {"$addFields": {"gain": "$best",
+                                "gain_at": {"$cond": [{"$gt": ["$best", 0]}, "$best_at", None]}}},
+                per_learner]
+    before = {"$ifNull": ["$before", 0]}
+    return [
+        {"$match": {"submitted_at": {"$lt": window.end}}},
+        {"$addFields": {
+            "_before": {"$cond": [{"$lt": ["$submitted_at", window.start]}, "$marks", None]},
+            "_inside": {"$cond": [{"$gte": ["$submitted_at", window.start]}, "$submitted_at", None]},
         }},
+        *best_per_item,
+        {"$addFields": {"gain": {"$subtract": ["$best", before]},
+                        "gain_at": {"$cond": [{"$gt": ["$best", before]}, "$best_at", None]}}},
+        per_learner,
         {"$match": {"first": {"$ne": None}}},
     ]
-    return stages
 
 
 def _row_score(row: dict) -> Score:

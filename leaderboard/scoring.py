@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 # points (in cents) above 31 bits of "how early the learner reached them", so one ZREVRANGE
 # lists higher points first and, among equal points, whoever reached them first.
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
+_EPOCH_SECONDS = int(EPOCH.timestamp())
 TIME_BITS = 31
 TIME_MAX = (1 << TIME_BITS) - 1  # seconds: 2^31 s after 2024-01-01 is 2092-01-19
 MAX_CENTS = ((1 << 53) - 1) >> TIME_BITS  # 4,194,303 cents = 41,943.03 points
@@ -42,8 +43,10 @@ def composite_encode(*, cents: int, reached_at: datetime) -> int:
     """Sorted-set score: cents × 2^31 + (2^31 − 1 − seconds from EPOCH to reached_at)."""
     if not 0 <= cents <= MAX_CENTS:
         raise ValueError(f"cents must be within 0..{MAX_CENTS}, got {cents}")
-    seconds = int((_utc(reached_at) - EPOCH).total_seconds())
-    seconds = min(max(seconds, 0), TIME_MAX)
+    # timestamp() of an aware datetime is exact whatever the machine's time zone (and fast:
+    # a rebuild encodes every member).
+    stamp = reached_at.timestamp() if reached_at.tzinfo else _utc(reached_at).timestamp()
+    seconds = min(max(int(stamp) - _EPOCH_SECONDS, 0), TIME_MAX)
     return (cents << TIME_BITS) + (TIME_MAX - seconds)
 
 

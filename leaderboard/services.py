@@ -244,12 +244,15 @@ def _board_write(client: redis.Redis, course_id: str, window: Window, scores: di
     pipe.execute()
     swap = client.pipeline(transaction=True)
     if items:
+        # UNLINK frees the old board in a background thread; a RENAME over it would free it
+        # inside the command and stall Redis for every reader. MULTI keeps the swap atomic.
+        swap.unlink(live)
         swap.rename(tmp, live)
         swap.delete(empty)
         if expire_at:
             swap.expireat(live, expire_at)
     else:
-        swap.delete(live)
+        swap.unlink(live)
         swap.set(empty, 1, ex=keys.EMPTY_MARKER_TTL_SECONDS)
         if expire_at:
             swap.expireat(empty, expire_at)

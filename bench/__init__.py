@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print a table and one target line per goal."""

@@ -1,0 +1,404 @@
+"""`make bench-leaderboard`: "my rank" over real HTTP on 1,000 vs 1,000,000 members, rebuild write
+throughput against raw pipelined ZADD, Redis/MongoDB round trips and Redis memory per member.
+
+Runs against a private redis-server started on a free port in BENCH_REDIS_PORTS (default
+18200-18299), or against BENCH_REDIS_URL (a Redis DB index it may flush). MongoDB is the embedded
+mongomock unless MONGODB_URI is set. Prints a table and one `target:` line per goal; exits 1 if any
+target fails.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import random
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import timedelta
+
+BIG, SMALL = 1_000_000, 1_000
+MONGO_PHASE_MEMBERS = int(os.environ.get("BENCH_MONGO_MEMBERS", "20000"))
+ROUNDS, PER_ROUND, WARMUP = 20, 50, 200
+
+
+# --- Environment (before Django loads settings) -----------------------------------------------
+
+def _free_port(first: int, last: int) -> int:
+    for port in range(first, last + 1):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise SystemExit(f"no free port in {first}-{last} for the private redis-server")
+
+
+def _redis_start(workdir: str) -> tuple[str, subprocess.Popen | None]:
+    """A private redis-server (no persistence) unless BENCH_REDIS_URL names one to use."""
+    if os.environ.get("BENCH_REDIS_URL"):
+        return os.environ["BENCH_REDIS_URL"], None
+    binary = shutil.which("redis-server")
+    if not binary:
+        raise SystemExit("redis-server not found: install it (apt-get install redis-server) "
+                         "or set BENCH_REDIS_URL to a Redis DB index the benchmark may flush")
+    first, last = (int(p) for p in os.environ.get("BENCH_REDIS_PORTS", "18200-18299").split("-"))
+    port = _free_port(first, last)
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", workdir, "--maxmemory-policy", "noeviction"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return f"redis://127.0.0.1:{port}/0", process
+        time.sleep(0.05)
+    process.terminate()
+    raise SystemExit(f"redis-server did not start on port {port}")
+
+
+WORKDIR = tempfile.mkdtemp(prefix="bench-leaderboard-")
+REDIS_URL, REDIS_PROCESS = _redis_start(WORKDIR)
+os.environ.update({
+    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "REDIS_URL": REDIS_URL,
+    "CELERY_BROKER_URL": REDIS_URL.rsplit("/", 1)[0] + "/15",
+    "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret",
+    "LOG_LEVEL": "WARNING",
+})
+
+import warnings  # noqa: E402
+
+import django  # noqa: E402
+
+# whitenoise warns that collectstatic never ran; the benchmark serves no static files.
+warnings.filterwarnings("ignore", message="No directory at")
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler  # noqa: E402
+from django.core.wsgi import get_wsgi_application  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+from config.redis import redis_client  # noqa: E402
+from leaderboard import keys  # noqa: E402
+from leaderboard import selectors as lb_selectors  # noqa: E402
+from leaderboard import services as lb_services  # noqa: E402
+from leaderboard.aggregation import scores_aggregate  # noqa: E402
+from leaderboard.scoring import ALL_TIME, EPOCH, composite_encode  # noqa: E402
+from learning.documents import ContentAttempt, LearnerProfile  # noqa: E402
+from learning.selectors import profiles_get_many  # noqa: E402
+from learning.services import profile_upsert  # noqa: E402
+
+
+class PingView(APIView):
+    """The framework floor: token authentication and a JSON body, nothing else."""
+
+    def get(self, request):
+        return Response({"ok": True, "user_id": request.user.pk})
+
+
+urlpatterns = [path("bench/ping/", PingView.as_view()), path("", include("config.urls"))]
+
+
+# --- Counting round trips -----------------------------------------------------------------------
+
+class Counter:
+    """Counts Redis round trips (one per packed send) and MongoDB operations while enabled."""
+
+    def __init__(self) -> None:
+        self.redis = self.mongo = 0
+        self.enabled = False
+
+    def install(self) -> None:
+        import mongomock.collection
+        import redis.connection
+
+        counter = self
+        original_send = redis.connection.AbstractConnection.send_packed_command
+
+        def send(self, command, check_health=True):
+            if counter.enabled and threading.current_thread() is threading.main_thread():
+                counter.redis += 1
+            return original_send(self, command, check_health)
+
+        redis.connection.AbstractConnection.send_packed_command = send
+        for name in ("find", "find_one", "aggregate", "count_documents"):
+            original = getattr(mongomock.collection.Collection, name)
+
+            def wrapped(self, *args, _original=original, **kwargs):
+                if counter.enabled and threading.current_thread() is threading.main_thread():
+                    counter.mongo += 1
+                return _original(self, *args, **kwargs)
+
+            setattr(mongomock.collection.Collection, name, wrapped)
+
+    def measure(self, fn) -> tuple[int, int]:
+        self.redis = self.mongo = 0
+        self.enabled = True
+        try:
+            fn()
+        finally:
+            self.enabled = False
+        return self.redis, self.mongo
+
+
+# --- HTTP ---------------------------------------------------------------------------------------
+
+class QuietHandler(WSGIRequestHandler):
+    def setup(self) -> None:
+        super().setup()
+        # Without it, Nagle + delayed ACK add ~40 ms to every keep-alive response.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def server_start() -> tuple[ThreadedWSGIServer, int]:
+    settings.ROOT_URLCONF = __name__
+    server = ThreadedWSGIServer(("127.0.0.1", 0), QuietHandler, allow_reuse_address=False)
+    server.set_app(get_wsgi_application())
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, server.server_address[1]
+
+
+class Client:
+    """One keep-alive HTTP connection with a token, as a mobile or web client would hold."""
+
+    def __init__(self, port: int, token: str) -> None:
+        self.connection = http.client.HTTPConnection("127.0.0.1", port)
+        self.connection.connect()
+        self.connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+
+    def call(self, method: str, url: str, body: dict | None = None) -> tuple[int, dict]:
+        self.connection.request(method, url, body=json.dumps(body) if body is not None else None,
+                                headers=self.headers)
+        response = self.connection.getresponse()
+        return response.status, json.loads(response.read() or b"{}")
+
+
+def _user(username: str, *, staff: bool = False) -> tuple[int, str]:
+    user = get_user_model().objects.create_user(username=username, password="bench-pass-1",
+                                                is_staff=staff)
+    profile_upsert(user_id=user.pk, display_name=username.title())
+    return user.pk, Token.objects.create(user=user).key
+
+
+def _course(staff: Client, slug: str) -> tuple[str, str]:
+    status, body = staff.call("POST", "/api/v1/courses/", {
+        "title": slug, "slug": slug, "unlock_mode": "open", "published": True,
+        "sections": [{"title": "S", "lessons": [{"title": "L", "items": [
+            {"title": "Project", "kind": "assignment", "max_marks": 1000}]}]}]})
+    assert status == 201, body
+    return body["id"], body["sections"][0]["lessons"][0]["items"][0]["id"]
+
+
+# --- Phases -------------------------------------------------------------------------------------
+
+def _scores(members: int, me: int, rng: random.Random) -> dict[int, tuple]:
+    """Synthetic scores; `me` sits in the middle of the board."""
+    scores = {10_000_000 + i: (rng.randrange(0, 100_000), EPOCH + timedelta(seconds=rng.randrange(0, 10**8)))
+              for i in range(members - 1)}
+    scores[me] = (50_000, EPOCH + timedelta(days=900))
+    return scores
+
+
+def rebuild_write(course_id: str, scores: dict) -> float:
+    """The rebuild's Redis phase (encode, pipelined ZADD batches into the temp key, RENAME)."""
+    seq = lb_services.leaderboard_seq_next(course_id=course_id)
+    started = time.perf_counter()
+    lb_services._board_write(redis_client(), course_id, ALL_TIME, scores, seq, None)
+    return time.perf_counter() - started
+
+
+def raw_zadd(pairs: list[tuple[str, int]]) -> float:
+    """Raw pipelined ZADD of pre-encoded pairs in the same batches: the throughput ceiling."""
+    client, key = redis_client(), "bench:raw-zadd"
+    client.delete(key)
+    batch = settings.LEADERBOARD_REBUILD_BATCH
+    started = time.perf_counter()
+    pipe = client.pipeline(transaction=False)
+    for start in range(0, len(pairs), batch):
+        pipe.zadd(key, dict(pairs[start:start + batch]))
+        if len(pipe) >= 10:
+            pipe.execute()
+    pipe.execute()
+    elapsed = time.perf_counter() - started
+    client.delete(key)
+    return elapsed
+
+
+def mongo_phase(course_id: str, item_id: str, members: int) -> float:
+    from bson import ObjectId
+
+    rng = random.Random(7)
+    docs = [{"user_id": 20_000_000 + u, "course_id": ObjectId(course_id), "item_id": ObjectId(item_id),
+             "kind": "assignment", "marks": float(rng.randrange(0, 1000)), "completed": False,
+             "answers": [], "submitted_at": EPOCH + timedelta(seconds=u)} for u in range(members)]
+    collection = ContentAttempt._get_collection()
+    for start in range(0, len(docs), 10_000):
+        collection.insert_many(docs[start:start + 10_000])
+    started = time.perf_counter()
+    result = scores_aggregate(course_id=course_id, window=ALL_TIME)
+    elapsed = time.perf_counter() - started
+    assert len(result) == members
+    return elapsed
+
+
+def _timed(fn, repeat: int) -> float:
+    started = time.perf_counter()
+    for _ in range(repeat):
+        fn()
+    return (time.perf_counter() - started) / repeat
+
+
+def latencies(clients: dict[str, tuple[Client, str]]) -> dict[str, list[float]]:
+    """Interleaved rounds so that machine noise hits every endpoint alike."""
+    samples: dict[str, list[float]] = {name: [] for name in clients}
+    for client, url in clients.values():
+        for _ in range(WARMUP):
+            status, _body = client.call("GET", url)
+            assert status == 200, (url, status, _body)
+    for _ in range(ROUNDS):
+        for name, (client, url) in clients.items():
+            for _ in range(PER_ROUND):
+                started = time.perf_counter()
+                client.call("GET", url)
+                samples[name].append(time.perf_counter() - started)
+    return samples
+
+
+def main() -> int:
+    counter = Counter()
+    counter.install()
+    call_command("migrate", verbosity=0)
+    redis_client().flushdb()
+    server, port = server_start()
+    rng = random.Random(42)
+    try:
+        staff_id, staff_token = _user("staff", staff=True)
+        me_id, me_token = _user("learner")
+        staff = Client(port, staff_token)
+        me = Client(port, me_token)
+        small_id, _ = _course(staff, "bench-small")
+        big_id, _ = _course(staff, "bench-big")
+        mongo_id, mongo_item = _course(staff, "bench-mongo")
+        for course_id in (small_id, big_id):
+            assert me.call("POST", f"/api/v1/courses/{course_id}/enroll/")[0] == 201
+
+        # Rebuild: the Redis write phase against raw pipelined ZADD, same data, same run.
+        big_scores = _scores(BIG, me_id, rng)
+        pairs = [(str(u), composite_encode(cents=c, reached_at=r)) for u, (c, r) in big_scores.items()]
+        raw_runs, write_runs = [], []
+        for _ in range(2):
+            raw_runs.append(raw_zadd(pairs))
+            write_runs.append(rebuild_write(big_id, big_scores))
+        raw_s, write_s = min(raw_runs), min(write_runs)
+        del pairs
+        small_scores = _scores(SMALL, me_id, rng)
+        rebuild_write(small_id, small_scores)
+        # Profiles of the learners around "me": mongomock has no indexes (a find scans the whole
+        # collection), so the collection holds what the pages read; see the hydration row.
+        for scores in (big_scores, small_scores):
+            ranked = sorted(scores, key=lambda u: (scores[u][0], -scores[u][1].timestamp()), reverse=True)
+            at = ranked.index(me_id)
+            for user_id in ranked[max(at - 2, 0):at + 3]:
+                if user_id != me_id:
+                    profile_upsert(user_id=user_id, display_name=f"Learner {user_id}")
+        client = redis_client()
+        assert client.zcard(keys.board_key(big_id)) == BIG and client.zcard(keys.board_key(small_id)) == SMALL
+        memory = client.memory_usage(keys.board_key(big_id), samples=0)
+        mongo_s = mongo_phase(mongo_id, mongo_item, MONGO_PHASE_MEMBERS)
+
+        # Round trips, counted on the calls the views make.
+        me_trips = counter.measure(lambda: lb_selectors.leaderboard_me(course_id=big_id, user_id=me_id,
+                                                                       around=2))
+        page_trips = counter.measure(lambda: lb_selectors.leaderboard_page(course_id=big_id, limit=10,
+                                                                           offset=0))
+
+        base = "/api/v1/courses/{}/leaderboard/me/"
+        samples = latencies({
+            "my rank, 1,000 members": (Client(port, me_token), base.format(small_id)),
+            "my rank, 1,000,000 members": (Client(port, me_token), base.format(big_id)),
+            "trivial authenticated endpoint": (Client(port, me_token), "/bench/ping/"),
+        })
+        status, body = me.call("GET", base.format(big_id))
+        assert status == 200 and body["count"] == BIG and body["rank"] is not None
+        assert all(entry["display_name"] for entry in body["around"]), body["around"]
+        profiles_small = LearnerProfile.objects.count()
+        for i in range(1000):
+            profile_upsert(user_id=30_000_000 + i, display_name=f"Learner {i}")
+        around_ids = [entry["user_id"] for entry in body["around"]]
+        hydration = _timed(lambda: profiles_get_many(user_ids=around_ids), 50)
+    finally:
+        server.shutdown()
+        server.server_close()
+        try:
+            redis_client().flushdb()
+        finally:
+            if REDIS_PROCESS:
+                REDIS_PROCESS.terminate()
+                REDIS_PROCESS.wait(timeout=10)
+            shutil.rmtree(WORKDIR, ignore_errors=True)
+
+    median = {name: statistics.median(values) * 1000 for name, values in samples.items()}
+    p95 = {name: statistics.quantiles(values, n=20)[18] * 1000 for name, values in samples.items()}
+    print(f"\nLeaderboard benchmark (Redis {REDIS_URL.split('@')[-1]}, MongoDB "
+          f"{'server' if settings.MONGODB_URI else 'embedded mongomock'}, {ROUNDS * PER_ROUND} "
+          f"requests per endpoint over keep-alive HTTP)\n")
+    rows = [(name, f"{median[name]:.2f} ms", f"{p95[name]:.2f} ms") for name in samples]
+    print(f"{'GET':<34} {'median':>10} {'p95':>10}")
+    for name, med, high in rows:
+        print(f"{name:<34} {med:>10} {high:>10}")
+    print()
+    figures = [
+        ("rebuild 1,000,000 members: raw pipelined ZADD", f"{raw_s:.2f} s ({BIG / raw_s:,.0f} members/s)"),
+        ("rebuild 1,000,000 members: Redis write phase", f"{write_s:.2f} s ({BIG / write_s:,.0f} members/s)"),
+        (f"rebuild MongoDB phase, {MONGO_PHASE_MEMBERS:,} members", f"{mongo_s:.2f} s "
+         f"({mongo_s / MONGO_PHASE_MEMBERS * 1e6:.0f} µs/member)"),
+        ("Redis memory per member (MEMORY USAGE)", f"{memory / BIG:.1f} bytes ({memory / 2**20:.1f} MiB)"),
+        (f"profile hydration, 5 of {profiles_small} profiles", "in the my-rank figures above"),
+        (f"profile hydration, 5 of {profiles_small + 1000} profiles (mongomock scan)",
+         f"{hydration * 1000:.2f} ms"),
+        ("my rank: Redis round trips / MongoDB reads", f"{me_trips[0]} / {me_trips[1]}"),
+        ("top-10 page: Redis round trips / MongoDB reads", f"{page_trips[0]} / {page_trips[1]}"),
+    ]
+    for name, value in figures:
+        print(f"{name:<48} {value}")
+    print()
+
+    ratio_size = median["my rank, 1,000,000 members"] / median["my rank, 1,000 members"]
+    ratio_floor = median["my rank, 1,000,000 members"] / median["trivial authenticated endpoint"]
+    write_share = raw_s / write_s
+    targets = [
+        ("my_rank_latency_1M_vs_1k", ratio_size, "<=", 1.3),
+        ("my_rank_vs_trivial_endpoint", ratio_floor, "<=", 2.0),
+        ("rebuild_write_vs_raw_zadd_throughput", write_share, ">=", 0.5),
+        ("my_rank_redis_round_trips", me_trips[0], "==", 1),
+        ("top_n_redis_round_trips", page_trips[0], "==", 1),
+        ("top_n_mongodb_reads", page_trips[1], "==", 1),
+    ]
+    failed = 0
+    for name, value, op, goal in targets:
+        ok = {"<=": value <= goal, ">=": value >= goal, "==": value == goal}[op]
+        failed += not ok
+        shown = f"{value:.2f}" if isinstance(value, float) else str(value)
+        print(f"target: {name} = {shown} (goal {op} {goal}) {'PASS' if ok else 'FAIL'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
