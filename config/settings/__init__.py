@@ -234,3 +234,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# ---- reliability ----
+# A burst of attempts for one (learner, course) runs at most one recalculation per interval:
+# the first at once, later ones delayed to the end of the interval (so the last attempt is
+# always covered). 0 turns the delay off (the pending marker alone still coalesces).
+PROGRESS_RECALC_MIN_INTERVAL_MS = env_int("PROGRESS_RECALC_MIN_INTERVAL_MS", 1000)
+# After a failed publish, park work without trying the broker for this long, so a broker
+# outage costs one timeout, not one per request. The pending sweep always tries.
+BROKER_CIRCUIT_OPEN_SECONDS = env_int("BROKER_CIRCUIT_OPEN_SECONDS", 5)
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS.update({
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2),
+    # A killed worker's unacked message is restored by the next scan after visibility_timeout;
+    # scan every interval (throttle 1) instead of kombu's default of every 10th interval.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 1),
+})
