@@ -251,3 +251,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update({
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 1),
 })
+# When the broker connection drops, cancel running late-ack tasks: their messages are redelivered
+# anyway (they could not be acked), so finishing them would only run them twice (Celery 6 default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
