@@ -17,6 +17,12 @@ def progress_running_key(user_id: int, course_id: str) -> str:
     return f"user:{user_id}:course:{course_id}:progress:running"
 
 
+def progress_recent_key(user_id: int, course_id: str) -> str:
+    """Set for PROGRESS_RECALC_MIN_INTERVAL_MS once a recalculation starts: later requests wait
+    until it expires, so a burst runs about one recalculation per interval."""
+    return f"user:{user_id}:course:{course_id}:progress:recent"
+
+
 def progress_seq_key(user_id: int, course_id: str) -> str:
     """Counter that orders computations, so an older one never overwrites a newer one."""
     return f"user:{user_id}:course:{course_id}:progress:seq"

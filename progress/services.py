@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis.exceptions
@@ -29,6 +30,7 @@ from progress.keys import (
     RUNNING_TTL_SECONDS,
     progress_cache_key,
     progress_pending_key,
+    progress_recent_key,
     progress_running_key,
     progress_seq_key,
 )
@@ -53,19 +55,49 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
 """
 
+# Coalesce a request: nothing to do if a recalculation is already queued (pending marker
+# KEYS[1]); otherwise queue one, at once if none started within the interval (KEYS[2]), else
+# delayed by what is left of it. Returns -1 (coalesced), 0 (now) or a delay in milliseconds.
+_REQUEST_RECALCULATION = """
+if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return -1 end
+if tonumber(ARGV[2]) <= 0 then return 0 end
+if redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[2]) then return 0 end
+local left = redis.call('PTTL', KEYS[2])
+if left < 0 then return 0 end
+return left
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressComputation:
+    """A computed result not stored yet, with the order number that guards its storage."""
+
+    user_id: int
+    course_id: str
+    seq: int
+    result: ProgressResult
+    outline_version: int
+    computed_at: datetime
+
 
 def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
     """Queue RECALCULATE_COURSE unless one is already queued for this learner and course."""
     marker = progress_pending_key(user_id, course_id)
+    interval_ms = settings.PROGRESS_RECALC_MIN_INTERVAL_MS
+    delay_ms = 0
     try:
-        if not redis_client().set(marker, 1, nx=True, ex=PENDING_TTL_SECONDS):
-            return False  # coalesced into the queued recalculation
+        delay_ms = redis_client().eval(
+            _REQUEST_RECALCULATION, 2, marker, progress_recent_key(user_id, course_id),
+            PENDING_TTL_SECONDS + interval_ms // 1000 + 1, interval_ms)
+        if delay_ms < 0:
+            return False  # coalesced into the queued recalculation, which has not started yet
     except redis.exceptions.RedisError:
         logger.warning("cache unavailable, queueing recalculation without coalescing")
     queued = task_dispatch(
         task_name=RECALCULATE_COURSE,
         kwargs={"user_id": user_id, "course_id": course_id},
         pending_key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
+        countdown=delay_ms / 1000 if delay_ms else None,
     )
     if not queued:
         _marker_clear(marker)
@@ -74,23 +106,49 @@ def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
 
 def progress_recalculate(*, user_id: int, course_id: str) -> dict:
     """Recompute one learner's progress from MongoDB, store it and cache it; return it."""
+    return progress_computation_save(computation=progress_compute(user_id=user_id,
+                                                                  course_id=course_id))
+
+
+def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
+    """Take an order number and compute progress from MongoDB, without storing it."""
     # One round trip: clear the pending marker first (an attempt stored from now on queues a new
-    # recalculation), mark this one running, and take the computation's order number.
+    # recalculation), mark this one running, open the minimum interval, take the order number.
+    running = progress_running_key(user_id, course_id)
     pipe = redis_client().pipeline(transaction=False)
     pipe.delete(progress_pending_key(user_id, course_id))
-    pipe.set(progress_running_key(user_id, course_id), 1, ex=RUNNING_TTL_SECONDS)
+    pipe.set(running, 1, ex=RUNNING_TTL_SECONDS)
+    if settings.PROGRESS_RECALC_MIN_INTERVAL_MS > 0:
+        pipe.set(progress_recent_key(user_id, course_id), 1,
+                 px=settings.PROGRESS_RECALC_MIN_INTERVAL_MS)
     pipe.incr(progress_seq_key(user_id, course_id))
     seq = pipe.execute()[-1]
-    outline = course_outline_get(course_id=course_id)
-    attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
-    now = timezone.now()
-    enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
-    result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
-    stored = progress_store(user_id=user_id, course_id=course_id, result=result, seq=seq,
-                            outline_version=outline.version, computed_at=now)
+    try:
+        outline = course_outline_get(course_id=course_id)
+        attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
+        now = timezone.now()
+        enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
+        result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
+    except Exception:
+        _marker_clear(running)  # readers must not wait for a run that failed
+        raise
+    return ProgressComputation(user_id=user_id, course_id=course_id, seq=seq, result=result,
+                               outline_version=outline.version, computed_at=now)
+
+
+def progress_computation_save(*, computation: ProgressComputation) -> dict:
+    """Store and cache a computation unless a newer one is stored; return the payload or {}."""
+    user_id, course_id = computation.user_id, computation.course_id
+    try:
+        stored = progress_store(user_id=user_id, course_id=course_id, result=computation.result,
+                                seq=computation.seq, outline_version=computation.outline_version,
+                                computed_at=computation.computed_at)
+    except Exception:
+        _marker_clear(progress_running_key(user_id, course_id))
+        raise
     if stored is None:
         logger.info("progress user=%s course=%s seq=%s superseded by a newer computation",
-                    user_id, course_id, seq)
+                    user_id, course_id, computation.seq)
         _marker_clear(progress_running_key(user_id, course_id))
         return {}
     payload = progress_payload(stored)

@@ -66,6 +66,9 @@ def progress_queue_paused(celery_worker):
     replies = control.cancel_consumer("progress", destination=[celery_worker.hostname], reply=True,
                                       timeout=5)
     assert replies, "the worker did not answer cancel_consumer"
+    # A BRPOP the worker issued before the cancel may still take one message for up to kombu's
+    # brpop_timeout (1 s); publish only after it has returned.
+    time.sleep(1.1)
     yield
     control.add_consumer("progress", destination=[celery_worker.hostname], reply=True, timeout=5)
 

@@ -285,3 +285,23 @@ INSTALLED_APPS = [
 ] + ["config.backoffice"]
 # Admin actions link the tasks they queue to Flower: {FLOWER_URL}/task/{task_id}.
 FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555").rstrip("/")
+
+# ---- reliability ----
+# A burst of attempts for one (learner, course) runs at most one recalculation per interval:
+# the first at once, later ones delayed to the end of the interval (so the last attempt is
+# always covered). 0 turns the delay off (the pending marker alone still coalesces).
+PROGRESS_RECALC_MIN_INTERVAL_MS = env_int("PROGRESS_RECALC_MIN_INTERVAL_MS", 1000)
+# After a failed publish, park work without trying the broker for this long, so a broker
+# outage costs one timeout, not one per request. The pending sweep always tries.
+BROKER_CIRCUIT_OPEN_SECONDS = env_int("BROKER_CIRCUIT_OPEN_SECONDS", 5)
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS.update({
+    "socket_connect_timeout": env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2),
+    # A killed worker's unacked message is restored by the next scan after visibility_timeout;
+    # scan every interval (throttle 1) instead of kombu's default of every 10th interval.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 1),
+})
+# When the broker connection drops, cancel running late-ack tasks: their messages are redelivered
+# anyway (they could not be acked), so finishing them would only run them twice (Celery 6 default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
