@@ -153,7 +153,8 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
         return {}
     payload = progress_payload(stored)
     progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
-    if result.is_complete and _first_completion(stored.get("completed_at"), now):
+    if computation.result.is_complete and _first_completion(stored.get("completed_at"),
+                                                            computation.computed_at):
         course_completion_record(user_id=user_id, course_id=course_id,
                                  completed_at=stored["completed_at"])
     return payload

@@ -1,6 +1,7 @@
 """Shared fixtures: real Redis (own DB indexes), mongomock or MongoDB, an in-process worker."""
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable
 
@@ -12,6 +13,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from learning.dispatch import broker_circuit
 from learning.services import profile_upsert
 
 
@@ -37,10 +39,12 @@ def _purge_queues() -> None:
 
 @pytest.fixture(autouse=True)
 def _clean_stores():
-    """Each test starts with empty MongoDB collections (indexes kept), an empty cache DB and
-    no messages left over from an earlier test."""
+    """Each test starts with empty MongoDB collections (indexes kept), an empty cache DB, a
+    closed broker circuit and no messages left over from an earlier test."""
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
     yield
+    # A test that made publishing fail tripped the process-wide breaker; later tests publish.
+    broker_circuit.reset()
     _purge_queues()
     db = mongoengine.get_db()
     for name in db.list_collection_names():
@@ -71,6 +75,19 @@ def progress_queue_paused(celery_worker):
     time.sleep(1.1)
     yield
     control.add_consumer("progress", destination=[celery_worker.hostname], reply=True, timeout=5)
+
+
+def free_port(ports: range = range(18600, 18900)) -> int:
+    """A local TCP port nothing listens on now, from the range this suite keeps for its own
+    servers (several checkouts may run the suite at once on one machine)."""
+    for port in ports:
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {ports}")
 
 
 def wait_until(predicate: Callable[[], object], *, timeout: float = 15, interval: float = 0.05):

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import wait_until
+from tests.conftest import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 # A private server in the port range reserved for this suite, so the shared Redis is untouched.
-PORT = int(os.environ.get("TEST_BEAT_REDIS_PORT", "18801"))
+PORT = int(os.environ.get("TEST_BEAT_REDIS_PORT") or free_port())
 SENDING = "Sending due task sweep-pending-work (SWEEP_PENDING_WORK)"
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,

@@ -15,12 +15,12 @@ import pytest
 
 from config.celery import app as celery_app
 from config.redis import redis_client
-from tests.conftest import wait_until
+from tests.conftest import free_port, wait_until
 from tests.factories import python_course_payload
 from tests.ops.test_task_logs import FLAKY_COUNTER, flaky
 
 ROOT = Path(__file__).resolve().parents[2]
-PORT = int(os.environ.get("TEST_FLOWER_PORT", "18810"))
+PORT = int(os.environ.get("TEST_FLOWER_PORT") or free_port())
 AUTH = "ops:flower-test-pass"
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ from django.test import Client
 from config.heartbeat import WorkerHeartbeat, worker_heartbeat_write
 from config.keys import WORKER_HEARTBEATS_KEY
 from config.redis import redis_client
-from tests.conftest import wait_until
+from tests.conftest import free_port, wait_until
 
 # A port in the range reserved for this suite's private servers, with nothing listening.
-CLOSED_PORT = 18899
+CLOSED_PORT = free_port()
 
 
 @pytest.fixture

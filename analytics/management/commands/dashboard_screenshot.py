@@ -47,6 +47,8 @@ class Command(BaseCommand):
             page.write_text(dashboard_html_render(days=days), encoding="utf-8")
             command = [chromium, "--headless", "--disable-gpu", "--hide-scrollbars",
                        "--no-first-run", "--disable-extensions", f"--user-data-dir={tmp}/profile",
+                       # Paint everything before the capture, also on a busy machine.
+                       "--run-all-compositor-stages-before-draw", "--virtual-time-budget=3000",
                        f"--window-size={width},{height}", f"--screenshot={target}",
                        page.as_uri()]
             if os.geteuid() == 0:
