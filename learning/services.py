@@ -14,6 +14,7 @@ from mongoengine.errors import NotUniqueError
 from analytics.services import activity_log_request
 from config.exceptions import Conflict, Forbidden, InvalidInput, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
+from leaderboard.scoring import MAX_POINTS
 from leaderboard.services import leaderboard_rebuild_request, leaderboard_update_request
 from learning.documents import (
     ContentAttempt,
@@ -48,6 +49,7 @@ def course_create(*, data: dict, created_by: int) -> Course:
         created_by=created_by,
     )
     _rules_check(course)
+    _marks_total_check(course)
     try:
         course.save()
     except NotUniqueError as exc:
@@ -70,6 +72,7 @@ def course_update(*, course_id: str, data: dict) -> Course:
         existing = {str(e.id) for e in _course_elements(course)}
         course.sections = _sections_build(data["sections"], existing_ids=existing)
     _rules_check(course)
+    _marks_total_check(course)
     outline_changed = _outline_signature(course) != before
     if outline_changed:
         course.outline_version += 1
@@ -131,6 +134,17 @@ def _rules_check(course: Course) -> None:
         path = " → ".join(f"'{title}'" for title in cycle)
         raise InvalidInput(f"These unlock rules wait on each other, so none could ever open: {path}",
                            code="rule_cycle")
+
+
+def _marks_total_check(course: Course) -> None:
+    """Refuse outlines whose marks add up past what a leaderboard score holds exactly."""
+    total = sum(item.max_marks for section in course.sections for lesson in section.lessons
+                for item in lesson.items)
+    if total > MAX_POINTS:
+        raise InvalidInput(
+            f"The items' max_marks add up to {total:.2f}; a course may total at most {MAX_POINTS:.2f} "
+            "marks, so that leaderboard scores stay exact (docs/leaderboard.md).",
+            code="marks_total_too_high")
 
 
 def _ids(element: dict) -> dict:
