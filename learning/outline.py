@@ -48,10 +48,20 @@ class Outline:
     version: int = 1
     # True when a rule counts days since enrollment, so the enrollment date must be read.
     needs_enrollment_date: bool = False
+    # Built once with the outline (which is cached per course and outline version), so each
+    # calculation does not rebuild them.
+    item_order: tuple[ItemSpec, ...] = field(default=(), init=False, repr=False, compare=False)
+    item_index: dict[str, ItemSpec] = field(default_factory=dict, init=False, repr=False,
+                                            compare=False)
+
+    def __post_init__(self) -> None:
+        order = tuple(item for s in self.sections for lesson in s.lessons for item in lesson.items)
+        object.__setattr__(self, "item_order", order)
+        object.__setattr__(self, "item_index", {item.id: item for item in order})
 
     def items(self) -> list[ItemSpec]:
         """Every item in course order."""
-        return [item for s in self.sections for lesson in s.lessons for item in lesson.items]
+        return list(self.item_order)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,7 @@
 """Reads of the learning domain; hot paths use projections on the raw collections."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import datetime
 
 from bson import ObjectId
@@ -45,13 +46,35 @@ def course_ids_all() -> list[str]:
     return [str(doc["_id"]) for doc in Course._get_collection().find({}, {"_id": 1})]
 
 
+# Parsed outlines of this process, keyed by (course id, outline_version). Every change that
+# progress depends on bumps outline_version (learning.services.course_update), so an entry is
+# never stale; a read of the version alone tells which entry is current.
+_OUTLINE_CACHE: OrderedDict[tuple[str, int], Outline] = OrderedDict()
+OUTLINE_CACHE_SIZE = 64
+
+
 def course_outline_get(*, course_id: str | ObjectId) -> Outline:
-    """The outline of a course as plain data, in one read."""
+    """The outline of a course as plain data: one small read of its version when this process
+    already parsed that version, else one more read of the outline."""
     oid = object_id_parse(course_id, what="course_id")
-    raw = Course._get_collection().find_one({"_id": oid}, _OUTLINE_PROJECTION)
+    collection = Course._get_collection()
+    head = collection.find_one({"_id": oid}, {"_id": 0, "outline_version": 1})
+    if head is None:
+        raise NotFound(f"Course {course_id} not found")
+    key = (str(oid), head.get("outline_version", 1))
+    outline = _OUTLINE_CACHE.get(key)
+    if outline is not None:
+        _OUTLINE_CACHE.move_to_end(key)
+        return outline
+    raw = collection.find_one({"_id": oid}, _OUTLINE_PROJECTION)
     if raw is None:
         raise NotFound(f"Course {course_id} not found")
-    return outline_from_raw(raw)
+    outline = outline_from_raw(raw)
+    # Keyed by the version of the document actually read (it may have changed in between).
+    _OUTLINE_CACHE[(str(oid), outline.version)] = outline
+    while len(_OUTLINE_CACHE) > OUTLINE_CACHE_SIZE:
+        _OUTLINE_CACHE.popitem(last=False)
+    return outline
 
 
 def outline_from_raw(raw: dict) -> Outline:
@@ -98,13 +121,10 @@ def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[Attemp
     oid = object_id_parse(course_id, what="course_id")
     cursor = ContentAttempt._get_collection().find(
         {"course_id": oid, "user_id": user_id},
-        {"_id": 0, "item_id": 1, "marks": 1, "completed": 1, "submitted_at": 1},
+        {"_id": 0, "item_id": 1, "marks": 1, "completed": 1},  # only what the calculation reads
     )
-    return [
-        AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")),
-                    doc.get("submitted_at"))
-        for doc in cursor
-    ]
+    return [AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")))
+            for doc in cursor]
 
 
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:

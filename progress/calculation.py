@@ -1,7 +1,7 @@
 """Pure progress calculation: completion, marks and unlocks (sequential + rules), with no I/O."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -56,7 +56,14 @@ class ProgressResult:
 
 def item_states(outline: Outline, attempts: Iterable[AttemptFact]) -> dict[str, ItemState]:
     """Fold attempts into the best marks and completion of each item of the outline."""
-    items = {item.id: item for item in outline.items()}
+    items = outline.item_index
+    best, completed = _fold_attempts(items, attempts)
+    return {item_id: ItemState(best.get(item_id), item_id in completed) for item_id in items}
+
+
+def _fold_attempts(items: dict[str, ItemSpec],
+                   attempts: Iterable[AttemptFact]) -> tuple[dict[str, float], set[str]]:
+    """Best marks per item (capped at max_marks) and the set of completed items; one pass."""
     best: dict[str, float] = {}
     marked_done: set[str] = set()
     for attempt in attempts:
@@ -69,75 +76,111 @@ def item_states(outline: Outline, attempts: Iterable[AttemptFact]) -> dict[str, 
                 best[attempt.item_id] = marks
         if attempt.completed:
             marked_done.add(attempt.item_id)
-    return {
-        item_id: ItemState(best.get(item_id), _is_complete(item, best.get(item_id), item_id in marked_done))
-        for item_id, item in items.items()
-    }
-
-
-def _is_complete(item: ItemSpec, best_marks: float | None, marked_done: bool) -> bool:
-    """Completion rule by kind: videos/articles when marked, graded kinds at the pass mark."""
-    if item.kind in ("video", "article"):
-        return marked_done
-    if best_marks is None:
-        return False
-    return item.pass_marks is None or best_marks >= item.pass_marks
+    completed = set()
+    for item_id, item in items.items():
+        # Videos and articles complete when marked; graded kinds at the pass mark (any grade
+        # when none is set).
+        if item.kind in ("video", "article"):
+            if item_id in marked_done:
+                completed.add(item_id)
+        elif item_id in best and (item.pass_marks is None or best[item_id] >= item.pass_marks):
+            completed.add(item_id)
+    return best, completed
 
 
 def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
                        now: datetime | None = None,
                        enrolled_at: datetime | None = None) -> ProgressResult:
-    """Compute completion %, marks and unlocks for one learner in one course."""
+    """Compute completion %, marks and unlocks for one learner in one course.
+
+    Linear in items + attempts: one pass over the attempts, two over the outline.
+    """
     now = now or datetime.now(UTC)
-    states = item_states(outline, attempts)
-    all_items = outline.items()
-    required = [item for item in all_items if not item.optional]
-    completed_required = sum(1 for item in required if states[item.id].completed)
-    marks_total = sum(item.max_marks for item in all_items)
-    marks_obtained = sum(s.best_marks for s in states.values() if s.best_marks is not None)
-    total = len(required)
-    percent = round(100.0 * completed_required / total, 2) if total else 0.0
+    all_items = outline.item_order
+    best, completed = _fold_attempts(outline.item_index, attempts)
+    ctx, totals = _rule_context(outline, best, completed, now, enrolled_at)
+    required, completed_required, marks_total = totals
+    percent = round(100.0 * completed_required / required, 2) if required else 0.0
     result = ProgressResult(
         completion_percent=percent,
         completed_items=completed_required,
-        total_items=total,
-        marks_obtained=round(marks_obtained, 2),
+        total_items=required,
+        marks_obtained=round(sum(best.values()), 2),
         marks_total=round(marks_total, 2),
-        completed_item_ids=[item.id for item in all_items if states[item.id].completed],
-        is_complete=total > 0 and completed_required == total,
+        completed_item_ids=[item.id for item in all_items if item.id in completed],
+        is_complete=required > 0 and completed_required == required,
     )
-    ctx = _rule_context(outline, states, now, enrolled_at)
-    _apply_unlocks(outline, states, ctx, result)
+    _apply_unlocks(outline, completed, ctx, result)
     result.valid_until = ctx.next_change
     return result
 
 
-def _rule_context(outline: Outline, states: dict[str, ItemState], now: datetime,
-                  enrolled_at: datetime | None) -> RuleContext:
-    """Completion and score % of every element, which prerequisites refer to."""
+def _rule_context(outline: Outline, best: dict[str, float], completed: set[str], now: datetime,
+                  enrolled_at: datetime | None) -> tuple[RuleContext, tuple[int, int, float]]:
+    """What prerequisites refer to (completion, score % and title of every element) and the
+    course totals (required items, completed required items, marks possible), in one pass.
+
+    Lessons and sections are stored; items are looked up on demand, since rules name few of them.
+    """
     done: dict[str, bool] = {}
-    score: dict[str, float | None] = {}
+    score: dict[str, float] = {}
     titles: dict[str, str] = {}
+    required = completed_required = 0
+    marks_total = 0.0
     for section in outline.sections:
-        section_totals = [0.0, 0.0, True]  # obtained, possible, all required complete
+        s_obtained = s_possible = 0.0
+        s_complete = True
         for lesson in section.lessons:
-            lesson_totals = [0.0, 0.0, True]
+            l_obtained = l_possible = 0.0
+            l_complete = True
             for item in lesson.items:
-                state = states[item.id]
-                done[item.id] = state.completed
-                score[item.id] = _percent(state.best_marks or 0.0, item.max_marks, state.completed)
-                titles[item.id] = item.title
-                for totals in (lesson_totals, section_totals):
-                    totals[0] += state.best_marks or 0.0
-                    totals[1] += item.max_marks
-                    if not item.optional and not state.completed:
-                        totals[2] = False
-            done[lesson.id], titles[lesson.id] = lesson_totals[2], lesson.title
-            score[lesson.id] = _percent(lesson_totals[0], lesson_totals[1], lesson_totals[2])
-        done[section.id], titles[section.id] = section_totals[2], section.title
-        score[section.id] = _percent(section_totals[0], section_totals[1], section_totals[2])
-    return RuleContext(now=now, enrolled_at=enrolled_at, done=done, score_percent=score,
-                       titles=titles)
+                l_obtained += best.get(item.id, 0.0)
+                l_possible += item.max_marks
+                if not item.optional:
+                    required += 1
+                    if item.id in completed:
+                        completed_required += 1
+                    else:
+                        l_complete = False
+            done[lesson.id], titles[lesson.id] = l_complete, lesson.title
+            score[lesson.id] = _percent(l_obtained, l_possible, l_complete)
+            s_obtained += l_obtained
+            s_possible += l_possible
+            s_complete = s_complete and l_complete
+        done[section.id], titles[section.id] = s_complete, section.title
+        score[section.id] = _percent(s_obtained, s_possible, s_complete)
+        marks_total += s_possible
+
+    def item_score(item: ItemSpec) -> float:
+        return _percent(best.get(item.id, 0.0), item.max_marks, item.id in completed)
+
+    items = outline.item_index
+    ctx = RuleContext(now=now, enrolled_at=enrolled_at,
+                      done=_ElementView(items, done, lambda item: item.id in completed),
+                      score_percent=_ElementView(items, score, item_score),
+                      titles=_ElementView(items, titles, lambda item: item.title))
+    return ctx, (required, completed_required, marks_total)
+
+
+class _ElementView(Mapping):
+    """Read-only mapping id → value: lessons and sections stored, items computed when read."""
+
+    __slots__ = ("_items", "_stored", "_of_item")
+
+    def __init__(self, items: dict[str, ItemSpec], stored: dict, of_item: Callable[[ItemSpec], object]):
+        self._items, self._stored, self._of_item = items, stored, of_item
+
+    def __getitem__(self, key: str):
+        if key in self._stored:
+            return self._stored[key]
+        return self._of_item(self._items[key])
+
+    def __iter__(self):
+        yield from self._stored
+        yield from self._items
+
+    def __len__(self) -> int:
+        return len(self._stored) + len(self._items)
 
 
 def _percent(obtained: float, possible: float, complete: bool) -> float:
@@ -147,47 +190,60 @@ def _percent(obtained: float, possible: float, complete: bool) -> float:
     return 100.0 if complete else 0.0
 
 
-def _apply_unlocks(outline: Outline, states: dict[str, ItemState], ctx: RuleContext,
+def _apply_unlocks(outline: Outline, completed: set[str], ctx: RuleContext,
                    result: ProgressResult) -> None:
     """Fill unlocked/locked lists: sequential order, then each element's own rules."""
     sequential = outline.unlock_mode == "sequential"
     previous_item: ItemSpec | None = None  # last required item seen, in course order
     previous_section: SectionSpec | None = None
     previous_lesson: LessonSpec | None = None
+    unlocked_items = result.unlocked_items
     for section in outline.sections:
         failures = []
         if sequential and previous_section is not None and not ctx.done[previous_section.id]:
             failures.append({"code": "previous_section_incomplete",
                              "reason": f"Complete the section '{previous_section.title}' first"})
-        failures += rule_evaluate(section.rules, ctx)
+        if section.rules:
+            failures += rule_evaluate(section.rules, ctx)
         section_lock = _lock(result, "section", section.id, section.title, failures)
         for lesson in section.lessons:
             failures = []
             if sequential and previous_lesson is not None and not ctx.done[previous_lesson.id]:
                 failures.append({"code": "previous_lesson_incomplete",
                                  "reason": f"Complete the lesson '{previous_lesson.title}' first"})
-            failures += rule_evaluate(lesson.rules, ctx)
+            if lesson.rules:
+                failures += rule_evaluate(lesson.rules, ctx)
             if not failures and section_lock is not None:
                 failures = [_container_failure("section", section.title, section_lock)]
             lesson_lock = _lock(result, "lesson", lesson.id, lesson.title, failures)
+            # Built once per lesson: every item of a locked lesson carries the same reason.
+            lesson_failure = (_container_failure("lesson", lesson.title, lesson_lock)
+                              if lesson_lock is not None else None)
             for item in lesson.items:
-                done = states[item.id].completed
-                failures = []
-                if sequential and previous_item is not None and not states[previous_item.id].completed:
-                    failures.append({"code": "previous_item_incomplete",
-                                     "reason": f"Complete '{previous_item.title}' first"})
-                failures += rule_evaluate(item.rules, ctx)
-                if not failures and lesson_lock is not None:
-                    failures = [_container_failure("lesson", lesson.title, lesson_lock)]
-                # Work already completed stays open even if the outline changed around it.
-                if done or not failures:
-                    result.unlocked_items.append(item.id)
-                    if not done and result.next_item_id is None:
-                        result.next_item_id = item.id
-                else:
-                    _lock(result, "item", item.id, item.title, failures)
                 if not item.optional:
-                    previous_item = item
+                    before, previous_item = previous_item, item
+                else:
+                    before = previous_item
+                if item.id in completed:
+                    # Work already completed stays open even if the outline changed around it.
+                    unlocked_items.append(item.id)
+                    if item.rules:
+                        rule_evaluate(item.rules, ctx)  # still notes when a date condition flips
+                    continue
+                failures = []
+                if sequential and before is not None and before.id not in completed:
+                    failures.append({"code": "previous_item_incomplete",
+                                     "reason": f"Complete '{before.title}' first"})
+                if item.rules:
+                    failures += rule_evaluate(item.rules, ctx)
+                if not failures and lesson_failure is not None:
+                    failures = [dict(lesson_failure)]
+                if failures:
+                    _lock(result, "item", item.id, item.title, failures)
+                else:
+                    unlocked_items.append(item.id)
+                    if result.next_item_id is None:
+                        result.next_item_id = item.id
             previous_lesson = lesson
         previous_section = section
 
@@ -198,8 +254,8 @@ def _lock(result: ProgressResult, kind: str, element_id: str, title: str,
     if not failures:
         getattr(result, f"unlocked_{kind}s").append(element_id)
         return None
-    locked = LockedElement(kind, element_id, title, failures[0]["code"],
-                           "; ".join(f["reason"] for f in failures), failures)
+    reason = failures[0]["reason"] if len(failures) == 1 else "; ".join(f["reason"] for f in failures)
+    locked = LockedElement(kind, element_id, title, failures[0]["code"], reason, failures)
     result.locked.append(locked)
     return locked
 

@@ -11,7 +11,7 @@ REF is the `id` or the `key` of an element of the same course; stored rules hold
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
@@ -101,9 +101,10 @@ class RuleContext:
 
     now: datetime
     enrolled_at: datetime | None
-    done: dict[str, bool]
-    score_percent: dict[str, float | None]
-    titles: dict[str, str]
+    # Read with .get(ref) only, so the calculation may pass lazy views instead of full dicts.
+    done: Mapping[str, bool]
+    score_percent: Mapping[str, float | None]
+    titles: Mapping[str, str]
     # The earliest future moment at which a date condition flips; the result is valid until then.
     next_change: datetime | None = None
     failures: list[dict] = field(default_factory=list)

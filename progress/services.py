@@ -199,15 +199,20 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
         # The first time the course reached 100% is kept, whatever happens later.
         update["$min"] = {"completed_at": computed_at}
     try:
-        return CourseProgress._get_collection().find_one_and_update(
+        # Only completed_at comes back (it may be older than this computation); the rest is
+        # what was just written, so the large lists do not travel back.
+        after = CourseProgress._get_collection().find_one_and_update(
             {"user_id": user_id, "course_id": oid, "seq": {"$lt": seq}},
             update,
             upsert=True,
+            projection={"completed_at": 1},  # mongomock returns None when _id is excluded
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
         # The filter missed because a newer `seq` is stored; the upsert then hit the unique index.
         return None
+    return {**update["$set"], "user_id": user_id, "course_id": oid,
+            "completed_at": (after or {}).get("completed_at")}
 
 
 def progress_cache_set(*, user_id: int, course_id: str, payload: dict,

@@ -97,6 +97,9 @@ def private_broker_worker(private_broker) -> Iterator[tuple[Celery, WorkControll
 
     Celery keeps one "current app" per process for its workers; this worker's thread gets the
     private app as its own current app, and the project's app stays the default elsewhere.
+    Workers of one process also share their bookkeeping (celery.worker.state): this worker must
+    not lose its broker connection while the session worker runs, so start it only once the
+    private broker is up for good.
     """
     app = Celery("lms-private")
     app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -114,16 +117,26 @@ def private_broker_worker(private_broker) -> Iterator[tuple[Celery, WorkControll
         app.set_current()
         worker.start()
 
-    threading.Thread(target=run, name="private-broker-worker", daemon=True).start()
+    thread = threading.Thread(target=run, name="private-broker-worker", daemon=True)
+    thread.start()
     yield app, worker
+    # Worker shutdown flags are process-wide: this stops every worker of the process, which is
+    # fine only because session fixtures end with the session.
+    from celery.worker import state
+
+    state.should_terminate = 0
+    thread.join(10)
 
 
 @pytest.fixture
-def api_on_private_broker(private_broker_worker) -> Iterator[Celery]:
-    """Requests made by this test's thread publish to the private broker."""
-    app, _worker = private_broker_worker
+def api_on_private_broker(private_broker) -> Iterator[Celery]:
+    """Requests made by this test's thread publish to the private broker (no worker yet)."""
+    app = Celery("lms-private-api")
+    app.config_from_object("django.conf:settings", namespace="CELERY")
+    app.conf.broker_url = private_broker.url(0)
     app.set_current()
     yield app
     celery_app.set_default()
     celery_app.set_current()
     broker_circuit.reset()
+    app.close()

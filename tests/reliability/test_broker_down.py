@@ -2,13 +2,17 @@
 the beat's sweep queues it once the broker is back, after which progress and boards are right."""
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
+import redis
+from celery.signals import task_postrun
 from django.conf import settings
 
 from learning.dispatch import broker_circuit, pending_work_count, pending_work_sweep
 from learning.documents import ContentAttempt, PendingWork
+from progress.keys import progress_cache_key
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 
@@ -22,20 +26,18 @@ def _progress(client, cid: str) -> dict:
 
 
 def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
-        api_on_private_broker, private_broker, make_user, staff_client, client_for):
+        api_on_private_broker, private_broker, make_user, staff_client, client_for, request):
     assert any(entry["task"] == "SWEEP_PENDING_WORK" for entry in settings.CELERY_BEAT_SCHEDULE.values())
-    course = staff_client.post("/api/v1/courses/", python_course_payload(), format="json").json()
-    cid = course["id"]
-    video, quiz1, homework, article, _quiz2 = item_ids(course)
+    private_broker.kill()  # before anything is queued: every message would be lost with it
+
+    course = staff_client.post("/api/v1/courses/", python_course_payload(), format="json")
+    assert course.status_code == 201, course.content
+    cid = course.json()["id"]
+    video, quiz1, homework, article, _quiz2 = item_ids(course.json())
     ada, bob = make_user("ada"), make_user("bob")
     ada_client, bob_client = client_for(ada), client_for(bob)
     for client in (ada_client, bob_client):
         assert client.post(f"/api/v1/courses/{cid}/enroll/").status_code == 201
-    # The broker works: the enrollments' recalculations ran on the private broker's worker.
-    wait_until(lambda: all(_progress(c, cid)["computed_at"] and not _progress(c, cid)["pending"]
-                           for c in (ada_client, bob_client)))
-
-    private_broker.kill()
     attempts = [
         (ada_client, {"content_id": video, "completed": True}),
         (ada_client, {"content_id": quiz1, "answers": [1, 0]}),
@@ -50,10 +52,10 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
         response = client.post(f"/api/v1/courses/{cid}/attempts/", body, format="json")
         durations.append(time.monotonic() - started)
         assert response.status_code == 202, response.content
-    print("request durations", [round(d, 3) for d in durations])
-    # The first request pays for the failed publish; the breaker spares the others.
-    assert durations[0] < 5, durations
-    assert sum(durations[1:]) < 3, durations
+    # At most one request pays for a failed publish (the enrollments already tripped the
+    # breaker); the breaker spares the others.
+    assert max(durations) < 5, durations
+    assert sum(sorted(durations)[:-1]) < 3, durations
     assert ContentAttempt.objects(course_id=cid).count() == len(attempts)
     parked = {work.task_name for work in PendingWork.objects}
     assert {"RECALCULATE_COURSE", "UPDATE_LEADERBOARD", "LOG_ACTIVITY"} <= parked
@@ -67,9 +69,25 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
     assert pending_work_count() == waiting
 
     private_broker.start()
-    # What beat sends on its schedule; the worker reconnects to the restarted broker and runs it.
-    api_on_private_broker.send_task("SWEEP_PENDING_WORK")
-    wait_until(lambda: pending_work_count() == 0, timeout=45)
+    worker_app, _worker = request.getfixturevalue("private_broker_worker")
+    ran: list[tuple[str, int | None]] = []
+
+    def record(sender=None, kwargs=None, **_):
+        ran.append((sender.name, (kwargs or {}).get("user_id")))
+
+    task_postrun.connect(record, weak=False)
+    try:
+        # What beat sends on its schedule; the worker runs it and the work it re-queues.
+        worker_app.send_task("SWEEP_PENDING_WORK")
+        wait_until(lambda: pending_work_count() == 0, timeout=30)
+        wait_until(lambda: {("RECALCULATE_COURSE", ada.pk), ("RECALCULATE_COURSE", bob.pk),
+                            ("UPDATE_LEADERBOARD", ada.pk), ("UPDATE_LEADERBOARD", bob.pk)} <= set(ran),
+                   timeout=30)
+    finally:
+        task_postrun.disconnect(record)
+    # The worker's recalculation, not a read, put the progress in the cache.
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    assert json.loads(cache.get(progress_cache_key(ada.pk, cid)))["completed_items"] == 4
 
     def settled(client, completed: int) -> dict | None:
         body = _progress(client, cid)
