@@ -95,7 +95,7 @@ def best_time(func: Callable[[], object], *, repeats: int,
 CALCULATION_SIZES = (100, 1_000, 10_000)
 
 
-def bench_calculation(rounds: int = 40) -> dict[int, float]:
+def bench_calculation(rounds: int = 80) -> dict[int, float]:
     """Best CPU time per size (process time: time spent waiting for a core on a shared machine
     is not the calculation's); sizes are interleaved round by round, so a busy moment on the
     machine hits every size alike instead of skewing the ratio between them."""
