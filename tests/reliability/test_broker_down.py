@@ -36,8 +36,14 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
     video, quiz1, homework, article, _quiz2 = item_ids(course.json())
     ada, bob = make_user("ada"), make_user("bob")
     ada_client, bob_client = client_for(ada), client_for(bob)
+    enroll_durations = []
     for client in (ada_client, bob_client):
+        started = time.monotonic()
         assert client.post(f"/api/v1/courses/{cid}/enroll/").status_code == 201
+        enroll_durations.append(time.monotonic() - started)
+    # The first request that publishes pays for one failed publish; the breaker spares the next.
+    print("enroll request durations (s):", [round(d, 3) for d in enroll_durations])
+    assert enroll_durations[0] < 5 and enroll_durations[1] < 1, enroll_durations
     attempts = [
         (ada_client, {"content_id": video, "completed": True}),
         (ada_client, {"content_id": quiz1, "answers": [1, 0]}),
@@ -52,10 +58,8 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
         response = client.post(f"/api/v1/courses/{cid}/attempts/", body, format="json")
         durations.append(time.monotonic() - started)
         assert response.status_code == 202, response.content
-    # At most one request pays for a failed publish (the enrollments already tripped the
-    # breaker); the breaker spares the others.
-    assert max(durations) < 5, durations
-    assert sum(sorted(durations)[:-1]) < 3, durations
+    print("attempt request durations (s):", [round(d, 3) for d in durations])
+    assert sum(durations) < 3, durations  # the breaker is open: no request waits for the broker
     assert ContentAttempt.objects(course_id=cid).count() == len(attempts)
     parked = {work.task_name for work in PendingWork.objects}
     assert {"RECALCULATE_COURSE", "UPDATE_LEADERBOARD", "LOG_ACTIVITY"} <= parked
