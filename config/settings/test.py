@@ -12,7 +12,8 @@ TEST_REDIS_DB = env_int("TEST_REDIS_DB", 12)
 REDIS_URL = f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB}"
 CACHES["default"]["LOCATION"] = REDIS_URL
 CACHES["default"]["KEY_PREFIX"] = "lms-test"
-CELERY_BROKER_URL = f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB + 1}"
+# TEST_BROKER_URL: a broker of its own (the broker-outage scenario runs on one it can kill).
+CELERY_BROKER_URL = env_str("TEST_BROKER_URL") or f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB + 1}"
 CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 60}
 

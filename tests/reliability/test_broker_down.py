@@ -1,110 +1,38 @@
-"""Nothing is lost while the broker is down: attempts answer 202, the work waits as pending, and
-the beat's sweep queues it once the broker is back, after which progress and boards are right."""
+"""Nothing is lost when the broker is down: the scenario runs in a pytest process of its own,
+on a broker it can kill and restart (see scenarios/broker_outage.py)."""
 from __future__ import annotations
 
-import json
-import time
+import os
+import subprocess
+import sys
+from pathlib import Path
 
-import pytest
 import redis
-from celery.signals import task_postrun
-from django.conf import settings
 
-from learning.dispatch import broker_circuit, pending_work_count, pending_work_sweep
-from learning.documents import ContentAttempt, PendingWork
-from progress.keys import progress_cache_key
-from tests.conftest import wait_until
-from tests.factories import item_ids, python_course_payload
+from tests.reliability.conftest import _private_redis
 
-pytestmark = [pytest.mark.flow, pytest.mark.django_db]
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIO = "tests/reliability/scenarios/broker_outage.py"
 
 
-def _progress(client, cid: str) -> dict:
-    response = client.get(f"/api/v1/courses/{cid}/progress/")
-    assert response.status_code == 200, response.content
-    return response.json()
-
-
-def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
-        api_on_private_broker, private_broker, make_user, staff_client, client_for, request):
-    assert any(entry["task"] == "SWEEP_PENDING_WORK" for entry in settings.CELERY_BEAT_SCHEDULE.values())
-    private_broker.kill()  # before anything is queued: every message would be lost with it
-
-    course = staff_client.post("/api/v1/courses/", python_course_payload(), format="json")
-    assert course.status_code == 201, course.content
-    cid = course.json()["id"]
-    video, quiz1, homework, article, _quiz2 = item_ids(course.json())
-    ada, bob = make_user("ada"), make_user("bob")
-    ada_client, bob_client = client_for(ada), client_for(bob)
-    enroll_durations = []
-    for client in (ada_client, bob_client):
-        started = time.monotonic()
-        assert client.post(f"/api/v1/courses/{cid}/enroll/").status_code == 201
-        enroll_durations.append(time.monotonic() - started)
-    # The first request that publishes pays for one failed publish; the breaker spares the next.
-    print("enroll request durations (s):", [round(d, 3) for d in enroll_durations])
-    assert enroll_durations[0] < 5 and enroll_durations[1] < 1, enroll_durations
-    attempts = [
-        (ada_client, {"content_id": video, "completed": True}),
-        (ada_client, {"content_id": quiz1, "answers": [1, 0]}),
-        (staff_client, {"content_id": homework, "user_id": ada.pk, "marks": 15}),
-        (ada_client, {"content_id": article, "completed": True}),
-        (bob_client, {"content_id": video, "completed": True}),
-        (bob_client, {"content_id": quiz1, "answers": [1, 1]}),
-    ] * 2
-    durations = []
-    for client, body in attempts:
-        started = time.monotonic()
-        response = client.post(f"/api/v1/courses/{cid}/attempts/", body, format="json")
-        durations.append(time.monotonic() - started)
-        assert response.status_code == 202, response.content
-    print("attempt request durations (s):", [round(d, 3) for d in durations])
-    assert sum(durations) < 3, durations  # the breaker is open: no request waits for the broker
-    assert ContentAttempt.objects(course_id=cid).count() == len(attempts)
-    parked = {work.task_name for work in PendingWork.objects}
-    assert {"RECALCULATE_COURSE", "UPDATE_LEADERBOARD", "LOG_ACTIVITY"} <= parked
-    # One unit of work per learner and task, however many attempts were made.
-    assert PendingWork.objects(task_name="RECALCULATE_COURSE").count() == 2
-
-    # A sweep while the broker is still down keeps the work.
-    broker_circuit.reset()
-    waiting = pending_work_count()
-    assert pending_work_sweep() == 0
-    assert pending_work_count() == waiting
-
-    private_broker.start()
-    worker_app, _worker = request.getfixturevalue("private_broker_worker")
-    ran: list[tuple[str, int | None]] = []
-
-    def record(sender=None, kwargs=None, **_):
-        ran.append((sender.name, (kwargs or {}).get("user_id")))
-
-    task_postrun.connect(record, weak=False)
+def test_attempts_made_while_the_broker_is_down_converge_after_it_returns():
+    cache = _private_redis()  # stays up: only the broker goes down
+    broker = _private_redis()
     try:
-        # What beat sends on its schedule; the worker runs it and the work it re-queues.
-        worker_app.send_task("SWEEP_PENDING_WORK")
-        wait_until(lambda: pending_work_count() == 0, timeout=30)
-        wait_until(lambda: {("RECALCULATE_COURSE", ada.pk), ("RECALCULATE_COURSE", bob.pk),
-                            ("UPDATE_LEADERBOARD", ada.pk), ("UPDATE_LEADERBOARD", bob.pk)} <= set(ran),
-                   timeout=30)
+        env = {**os.environ, "TEST_REDIS_HOST": f"127.0.0.1:{cache.port}", "TEST_REDIS_DB": "0",
+               "TEST_BROKER_URL": broker.url(0), "OUTAGE_BROKER_PORT": str(broker.port),
+               "OUTAGE_BROKER_PID": str(broker.process.pid)}
+        run = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", SCENARIO],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
+        report = run.stdout[-6000:] + run.stderr[-3000:]
+        assert run.returncode == 0, report
+        assert "1 passed" in run.stdout, report
+        print(*[line for line in run.stdout.splitlines() if "durations" in line], sep="\n")
     finally:
-        task_postrun.disconnect(record)
-    # The worker's recalculation, not a read, put the progress in the cache.
-    cache = redis.Redis.from_url(settings.REDIS_URL)
-    assert json.loads(cache.get(progress_cache_key(ada.pk, cid)))["completed_items"] == 4
-
-    def settled(client, completed: int) -> dict | None:
-        body = _progress(client, cid)
-        return body if not body["pending"] and body["completed_items"] == completed else None
-
-    ada_progress = wait_until(lambda: settled(ada_client, 4), timeout=20)
-    assert ada_progress["completion_percent"] == 80.0
-    assert ada_progress["marks_obtained"] == 25
-    bob_progress = wait_until(lambda: settled(bob_client, 1), timeout=20)
-    assert bob_progress["marks_obtained"] == 5  # graded below the pass mark: not complete
-
-    def board():
-        body = ada_client.get(f"/api/v1/courses/{cid}/leaderboard/").json()
-        scores = [(row["user_id"], row["score"]) for row in body["results"]]
-        return scores if scores == [(ada.pk, 25), (bob.pk, 5)] else None
-    wait_until(board, timeout=20)
+        broker.kill()
+        try:  # the scenario restarted the broker as its own child process
+            redis.Redis(port=broker.port, socket_connect_timeout=1).shutdown(nosave=True)
+        except redis.exceptions.ConnectionError:
+            pass
+        cache.kill()
