@@ -271,7 +271,7 @@ def main() -> int:
     for items, seconds in calc.items():
         print(f"| pure calculation, {items:,} items / {2 * items:,} attempts (best of N) | {seconds * 1000:.3f} ms |")
     print(f"| MongoDB operations per recalculation ({counter.source}) | "
-          f"{reads:g} reads, {writes:g} writes: {per_op} |")
+          f"reads {reads:g}, writes {writes:g}: {per_op} |")
     print(f"| one recalculation in-process, 100 items / 200 attempts (best of 30) | {recalc_ms:.2f} ms |")
     print(f"| empty task through broker + worker, {count} tasks (best of {rounds}: "
           f"{', '.join(f'{r:.0f}' for r in empty_rates)}) | {empty_rate:.0f} tasks/s |")
