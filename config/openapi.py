@@ -94,6 +94,40 @@ class LeaderboardMeView(_DocumentedView):
             responses={200: LeaderboardMeSerializer, **error_responses(*READ_ERRORS)})}
 
 
+class LeaderboardUserView(_DocumentedView):
+    target_class = "leaderboard.api.views.LeaderboardUserView"
+
+    def schemas(self):
+        from leaderboard.api.schema import LeaderboardMeSerializer
+        from leaderboard.api.views import MeQuerySerializer
+
+        return {"get": dict(
+            operation_id="leaderboard_user_retrieve", tags=["leaderboard"],
+            parameters=[MeQuerySerializer],
+            summary="A learner's rank, score and neighbours (own, or any learner for staff)",
+            responses={200: LeaderboardMeSerializer, **error_responses(*READ_ERRORS)})}
+
+
+class LeaderboardConfigView(_DocumentedView):
+    target_class = "leaderboard.api.views.LeaderboardConfigView"
+
+    def schemas(self):
+        from leaderboard.api.schema import LeaderboardConfigSerializer
+        from leaderboard.api.views import ConfigSerializer
+
+        return {
+            "get": dict(operation_id="leaderboard_config_retrieve", tags=["leaderboard"],
+                        summary="How the course's board ranks ties",
+                        responses={200: LeaderboardConfigSerializer,
+                                   **error_responses(*READ_ERRORS)}),
+            "put": dict(operation_id="leaderboard_config_update", tags=["leaderboard"],
+                        request=ConfigSerializer,
+                        summary="Set the course's ranking mode, or null for the default (staff)",
+                        responses={200: LeaderboardConfigSerializer,
+                                   **error_responses(*WRITE_ERRORS)}),
+        }
+
+
 class LeaderboardRebuildView(_DocumentedView):
     target_class = "leaderboard.api.views.LeaderboardRebuildView"
 

@@ -320,6 +320,9 @@ SPECTACULAR_SETTINGS.update({
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One component for each choice set used in several places.
+    "ENUM_NAME_OVERRIDES": {"RankingEnum": "leaderboard.scoring.RANKING_MODES",
+                            "WindowEnum": ["all", "week"]},
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
                              "config.openapi.document_object_id_path_parameters"],
     "DESCRIPTION": SPECTACULAR_SETTINGS["DESCRIPTION"] + " Authenticate with "

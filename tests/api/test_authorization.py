@@ -22,6 +22,13 @@ ENDPOINTS = [
     ("get", C + "leaderboard/", None),
     ("get", C + "leaderboard/me/", None),
     ("post", C + "leaderboard/rebuild/", None),
+    ("get", C + "leaderboard/users/1/", None),
+    ("get", C + "leaderboard/config/", None),
+    ("put", C + "leaderboard/config/", {"ranking": "competition"}),
+    ("get", "/api/v1/analytics/active-learners/", None),
+    ("get", "/api/v1/analytics/attempts-per-day/", None),
+    ("get", "/api/v1/analytics/courses/{course}/funnel/", None),
+    ("get", "/api/v1/analytics/courses/{course}/completion-time/", None),
 ]
 STAFF_ONLY = [
     ("post", "/api/v1/users/", {"username": "eve", "password": "eve-pass-1", "display_name": "Eve"}),
@@ -31,12 +38,18 @@ STAFF_ONLY = [
     ("get", C + "progress/learners/", None),
     ("get", C + "progress/summary/", None),
     ("post", C + "leaderboard/rebuild/", None),
+    ("put", C + "leaderboard/config/", {"ranking": "competition"}),
+    ("get", "/api/v1/analytics/active-learners/", None),
+    ("get", "/api/v1/analytics/attempts-per-day/", None),
+    ("get", "/api/v1/analytics/courses/{course}/funnel/", None),
+    ("get", "/api/v1/analytics/courses/{course}/completion-time/", None),
 ]
 ENROLLED_ONLY = [
     ("post", C + "attempts/", None),
     ("get", C + "progress/", None),
     ("get", C + "leaderboard/", None),
     ("get", C + "leaderboard/me/", None),
+    ("get", C + "leaderboard/config/", None),
 ]
 
 
@@ -140,6 +153,11 @@ def test_enrolled_learners_and_staff_may_read_course_data(api, method, url):
     assert getattr(api.ada, method)(api.url(url)).status_code in (200, 201)
     if not url.endswith("enroll/"):
         assert getattr(api.staff, method)(api.url(url)).status_code == 200
+
+
+def test_a_learner_cannot_look_up_another_learners_rank(api):
+    response = api.ada.get(api.url(C + f"leaderboard/users/{api.bob_id}/"))
+    assert_error(response, 403, mentions="staff")
 
 
 def test_the_token_endpoint_needs_no_credentials(api, make_user):
