@@ -36,7 +36,8 @@ class DateRangeSerializer(serializers.Serializer):
         # `from` is a Python keyword, so the query names map onto start/end here.
         renamed = {"start": data.get("from"), "end": data.get("to"),
                    "course_id": data.get("course_id")}
-        renamed = {k: v for k, v in renamed.items() if v not in (None, "")}
+        # A parameter sent empty (`?to=`) is refused like any malformed value, not ignored.
+        renamed = {k: v for k, v in renamed.items() if v is not None}
         try:
             return super().to_internal_value(renamed)
         except serializers.ValidationError as exc:

@@ -275,3 +275,8 @@ def test_a_write_without_the_trailing_slash_gets_404_saying_so(api, settings, de
     settings.DEBUG = debug
     response = api.staff.post("/api/v1/courses", python_course_payload(slug="x"), format="json")
     assert_error(response, 404, "not_found", mentions="/api/v1/courses/")
+
+
+@pytest.mark.parametrize("query", ["to=", "from=", "course_id=", "from=2026-13-01", "to=yesterday"])
+def test_bad_analytics_ranges_get_400(api, query):
+    assert_error(api.staff.get(f"/api/v1/analytics/active-learners/?{query}"), 400)
