@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
@@ -148,13 +149,25 @@ class SectionSerializer(serializers.Serializer):
     lessons = LessonSerializer(many=True, required=False, default=list)
 
 
+@extend_schema_field(SectionSerializer(many=True))
+class OutlineField(serializers.Field):
+    """The sections of a course, validated in full even in a PATCH (DRF's partial validation
+    would skip the required fields of nested serializers)."""
+
+    def to_internal_value(self, data):
+        serializer = SectionSerializer(data=data, many=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+
 class CourseWriteSerializer(serializers.Serializer):
     title = JSONCharField(max_length=200)
     slug = JSONSlugField(max_length=100)
     description = JSONCharField(max_length=10_000, required=False, allow_blank=True)
     unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES, required=False, default="sequential")
     published = JSONBooleanField(required=False, default=False)
-    sections = SectionSerializer(many=True, required=False, default=list)
+    sections = OutlineField(required=False, default=list)
 
     def validate_sections(self, sections):
         items = sum(len(lesson["items"]) for s in sections for lesson in s["lessons"])

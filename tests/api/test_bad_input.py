@@ -280,3 +280,15 @@ def test_a_write_without_the_trailing_slash_gets_404_saying_so(api, settings, de
 @pytest.mark.parametrize("query", ["to=", "from=", "course_id=", "from=2026-13-01", "to=yesterday"])
 def test_bad_analytics_ranges_get_400(api, query):
     assert_error(api.staff.get(f"/api/v1/analytics/active-learners/?{query}"), 400)
+
+
+@pytest.mark.parametrize("sections", [[{"title": "No lessons key"}], [{"lessons": []}],
+                                      [{"title": "S", "lessons": [{"items": []}]}],
+                                      [{"title": "S", "lessons": [{"title": "L", "items": [{}]}]}]])
+def test_a_patch_validates_its_outline_in_full(api, sections):
+    response = api.staff.patch(api.url(C), {"sections": sections}, format="json")
+    if sections == [{"title": "No lessons key"}]:
+        assert response.status_code == 200  # lessons default to none
+        assert response.json()["sections"][0]["lessons"] == []
+    else:
+        assert "sections" in assert_error(response, 400)

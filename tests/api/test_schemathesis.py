@@ -7,6 +7,7 @@ content type and body shape.
 """
 from __future__ import annotations
 
+import os
 import zlib
 from dataclasses import dataclass
 
@@ -35,21 +36,23 @@ from tests.factories import item_ids, python_course_payload
 
 # Bounded so the run stays well under a minute; generating whole course outlines is the slow
 # part, so the operations that take one get fewer examples and skip the coverage phase.
-CONFIG = SchemathesisConfig.from_str("""
+# API_FUZZ_EXAMPLES=200 runs a deeper search by hand.
+EXAMPLES = int(os.environ.get("API_FUZZ_EXAMPLES", "12"))
+CONFIG = SchemathesisConfig.from_str(f"""
 [generation]
-max-examples = 12
+max-examples = {EXAMPLES}
 # The API ignores query parameters it does not know (docs/api.md), as clients rely on for
 # cache-busting; schemathesis would otherwise send them as "invalid" data expecting a 4xx.
 allow-extra-parameters = false
 
 [[operations]]
 include-operation-id = ["courses_create", "courses_update", "courses_partial_update"]
-generation.max-examples = 5
+generation.max-examples = {max(EXAMPLES // 3, 5)}
 phases.coverage.enabled = false
 
 [[operations]]
 include-operation-id = "attempts_create"
-generation.max-examples = 30
+generation.max-examples = {EXAMPLES * 5 // 2}
 """)
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application, config=CONFIG)
 # Ids of the seeded data, filled by the `world` fixture before any request is generated.
