@@ -52,3 +52,7 @@ urlpatterns = [
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
     path("analytics/dashboard/", analytics_pages.dashboard, name="analytics-dashboard"),
 ]
+
+# JSON errors under /api/ when DEBUG is off (config/api_errors.py covers DEBUG on too).
+handler404 = "config.api_errors.handler404"
+handler500 = "config.api_errors.handler500"

@@ -109,7 +109,9 @@ class ContentAttempt(Document):
     kind = StringField(required=True, choices=ITEM_KINDS)
     marks = FloatField(null=True, min_value=0)
     completed = BooleanField(default=False)
-    answers = ListField(IntField(null=True))
+    # One choice index per question; None where the learner left it unanswered (an IntField
+    # list would refuse None).
+    answers = ListField()
     graded_by = IntField(null=True)
     submitted_at = DateTimeField(default=timezone.now)
 

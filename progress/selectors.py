@@ -41,7 +41,10 @@ def progress_get(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
         payload = progress_payload(doc)
         progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
     else:
-        payload = progress_recalculate(user_id=user_id, course_id=course_id)
+        # {} when a concurrent, newer computation stored first: read what it stored.
+        payload = progress_recalculate(user_id=user_id, course_id=course_id) or progress_payload(
+            CourseProgress._get_collection().find_one(
+                {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")}))
     return {**payload, "pending": pending}
 
 

@@ -17,6 +17,7 @@ from analytics.selectors import (
     completion_time_median,
     course_funnel,
 )
+from config.openapi import error_responses
 from learning.api.permissions import IsStaff
 from learning.selectors import object_id_parse
 
@@ -35,7 +36,8 @@ class DateRangeSerializer(serializers.Serializer):
         # `from` is a Python keyword, so the query names map onto start/end here.
         renamed = {"start": data.get("from"), "end": data.get("to"),
                    "course_id": data.get("course_id")}
-        renamed = {k: v for k, v in renamed.items() if v not in (None, "")}
+        # A parameter sent empty (`?to=`) is refused like any malformed value, not ignored.
+        renamed = {k: v for k, v in renamed.items() if v is not None}
         try:
             return super().to_internal_value(renamed)
         except serializers.ValidationError as exc:
@@ -63,14 +65,9 @@ RANGE_PARAMETERS = [
 ]
 
 
-ERROR = inline_serializer("AnalyticsError", {"detail": serializers.CharField(),
-                                             "code": serializers.CharField()})
-RANGE_ERRORS = {400: inline_serializer("AnalyticsRangeError", {
-    "from": serializers.ListField(child=serializers.CharField(), required=False),
-    "to": serializers.ListField(child=serializers.CharField(), required=False),
-    "detail": serializers.CharField(required=False), "code": serializers.CharField()}),
-    401: ERROR, 403: ERROR}
-COURSE_ERRORS = {400: ERROR, 401: ERROR, 403: ERROR, 404: ERROR}
+# The service's one error shape (config/openapi.py); field errors sit beside detail and code.
+RANGE_ERRORS = error_responses(400, 401, 403)
+COURSE_ERRORS = error_responses(400, 401, 403, 404)
 
 
 def _daily(name: str, value: str):

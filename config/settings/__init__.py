@@ -305,3 +305,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS.update({
 # When the broker connection drops, cancel running late-ack tasks: their messages are redelivered
 # anyway (they could not be acked), so finishing them would only run them twice (Celery 6 default).
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# ---- api ----
+# Oversize bodies get a 413 JSON answer before anything reads them; errors under /api/ are JSON.
+# Right inside the request metrics (when present), so refused requests are still counted.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("config.middleware.RequestMetricsMiddleware") + 1
+    if "config.middleware.RequestMetricsMiddleware" in MIDDLEWARE else 0,
+    "config.api_errors.ApiErrorMiddleware")
+# JSON only: strict typed fields (a number is a JSON number), bounded size, no NaN/Infinity.
+REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"] = ["config.parsers.BoundedJSONParser"]
+# Swagger UI from the project's own static files (drf-spectacular-sidecar), not from a CDN.
+INSTALLED_APPS.append("drf_spectacular_sidecar")
+SPECTACULAR_SETTINGS.update({
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One component for each choice set used in several places.
+    "ENUM_NAME_OVERRIDES": {"RankingEnum": "leaderboard.scoring.RANKING_MODES",
+                            "WindowEnum": ["all", "week"]},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "config.openapi.document_object_id_path_parameters"],
+    "DESCRIPTION": SPECTACULAR_SETTINGS["DESCRIPTION"] + " Authenticate with "
+    "`Authorization: Token <key>` (POST /api/v1/auth/token/). Every error is JSON with `detail` "
+    "(a sentence) and `code` (stable, machine-readable); validation errors add one entry per "
+    "field. Client guide: docs/api.md.",
+})

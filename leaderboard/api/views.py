@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import Conflict, Forbidden, InvalidInput
+from config.query import QueryChoiceField, QueryIntegerField, QueryRegexField
 from leaderboard.scoring import RANKING_MODES, Window
 from leaderboard.selectors import (
     leaderboard_config_get,
@@ -30,8 +31,8 @@ _WINDOW_PARAMS = [
 
 
 class WindowQuerySerializer(serializers.Serializer):
-    window = serializers.ChoiceField(choices=["all", "week"], required=False)
-    week = serializers.RegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
+    window = QueryChoiceField(choices=["all", "week"], required=False)
+    week = QueryRegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
         "invalid": "week must look like 2026-W48."})
 
     def board(self) -> Window:
@@ -42,13 +43,13 @@ class WindowQuerySerializer(serializers.Serializer):
 
 
 class PageQuerySerializer(WindowQuerySerializer):
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=settings.LEADERBOARD_MAX_LIMIT,
+    limit = QueryIntegerField(required=False, min_value=1, max_value=settings.LEADERBOARD_MAX_LIMIT,
                                      default=settings.LEADERBOARD_DEFAULT_LIMIT)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
 
 
 class MeQuerySerializer(WindowQuerySerializer):
-    around = serializers.IntegerField(required=False, min_value=0, max_value=50,
+    around = QueryIntegerField(required=False, min_value=0, max_value=50,
                                       default=settings.LEADERBOARD_AROUND)
 
 

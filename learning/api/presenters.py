@@ -1,6 +1,8 @@
 """Course documents as API responses."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from learning.documents import Course, Item
 
 
@@ -55,3 +57,10 @@ def _number(value: float | None) -> float | int | None:
     if value is None:
         return None
     return int(value) if float(value).is_integer() else value
+
+
+def iso_datetime(value: datetime) -> str:
+    """RFC 3339 in UTC with a `Z` (MongoDB hands back naive UTC datetimes)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
 
 MAX_MARKS = 1_000_000
+MAX_CHOICES = 20
+# User ids are stored as 64-bit integers in MongoDB and the relational database.
+MAX_USER_ID = 2**63 - 1
 RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
               "{\"completed\": ID_OR_KEY, \"min_score_percent\": 60}, "
               "{\"available_from\": \"2026-12-01T00:00:00Z\"} or {\"available_after_days\": 7}. "
@@ -14,7 +18,32 @@ RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}
 HEX_ID = r"^[0-9a-fA-F]{24}$"
 
 
-class ObjectIdField(serializers.RegexField):
+class JSONStringMixin:
+    """A JSON string only: numbers and booleans are refused, not converted."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JSONCharField(JSONStringMixin, serializers.CharField):
+    default_error_messages = {"invalid": "Must be a string."}
+
+
+class JSONRegexField(JSONStringMixin, serializers.RegexField):
+    pass
+
+
+class JSONSlugField(JSONStringMixin, serializers.SlugField):
+    pass
+
+
+class JSONURLField(JSONStringMixin, serializers.URLField):
+    pass
+
+
+class ObjectIdField(JSONRegexField):
     """A 24-hex MongoDB id."""
 
     def __init__(self, **kwargs):
@@ -22,12 +51,40 @@ class ObjectIdField(serializers.RegexField):
         super().__init__(HEX_ID, **kwargs)
 
 
+class JSONFloatField(serializers.FloatField):
+    """A JSON number: strings and booleans are refused, not converted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JSONIntegerField(serializers.IntegerField):
+    """A JSON whole number: strings, booleans and fractions are refused, not converted."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float) or \
+                (isinstance(data, float) and not data.is_integer()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JSONBooleanField(serializers.BooleanField):
+    """JSON true or false only (not 1, "yes" or "true")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class QuestionSerializer(serializers.Serializer):
-    prompt = serializers.CharField(max_length=2000)
-    choices = serializers.ListField(child=serializers.CharField(max_length=500), min_length=2,
-                                    max_length=20)
-    answer = serializers.IntegerField(min_value=0)
-    marks = serializers.FloatField(min_value=0, max_value=MAX_MARKS)
+    prompt = JSONCharField(max_length=2000)
+    choices = serializers.ListField(child=JSONCharField(max_length=500), min_length=2,
+                                    max_length=MAX_CHOICES)
+    answer = JSONIntegerField(min_value=0, max_value=MAX_CHOICES - 1)
+    marks = JSONFloatField(min_value=0, max_value=MAX_MARKS)
 
     def validate(self, attrs):
         if attrs["answer"] >= len(attrs["choices"]):
@@ -38,13 +95,12 @@ class QuestionSerializer(serializers.Serializer):
 class ItemSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False, allow_null=True)
-    title = serializers.CharField(max_length=200)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
     kind = serializers.ChoiceField(choices=ITEM_KINDS)
-    max_marks = serializers.FloatField(min_value=0, max_value=MAX_MARKS, required=False)
-    pass_marks = serializers.FloatField(min_value=0, max_value=MAX_MARKS, required=False,
-                                        allow_null=True)
-    optional = serializers.BooleanField(required=False, default=False)
+    max_marks = JSONFloatField(min_value=0, max_value=MAX_MARKS, required=False)
+    pass_marks = JSONFloatField(min_value=0, max_value=MAX_MARKS, required=False, allow_null=True)
+    optional = JSONBooleanField(required=False, default=False)
     questions = QuestionSerializer(many=True, required=False)
 
     def validate(self, attrs):
@@ -80,26 +136,38 @@ class ItemSerializer(serializers.Serializer):
 class LessonSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False, allow_null=True)
-    title = serializers.CharField(max_length=200)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
     items = ItemSerializer(many=True, required=False, default=list)
 
 
 class SectionSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
-    key = serializers.CharField(max_length=100, required=False, allow_null=True)
-    title = serializers.CharField(max_length=200)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
     lessons = LessonSerializer(many=True, required=False, default=list)
 
 
+@extend_schema_field(SectionSerializer(many=True))
+class OutlineField(serializers.Field):
+    """The sections of a course, validated in full even in a PATCH (DRF's partial validation
+    would skip the required fields of nested serializers)."""
+
+    def to_internal_value(self, data):
+        serializer = SectionSerializer(data=data, many=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+
 class CourseWriteSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    slug = serializers.SlugField(max_length=100)
-    description = serializers.CharField(max_length=10_000, required=False, allow_blank=True)
+    title = JSONCharField(max_length=200)
+    slug = JSONSlugField(max_length=100)
+    description = JSONCharField(max_length=10_000, required=False, allow_blank=True)
     unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES, required=False, default="sequential")
-    published = serializers.BooleanField(required=False, default=False)
-    sections = SectionSerializer(many=True, required=False, default=list)
+    published = JSONBooleanField(required=False, default=False)
+    sections = OutlineField(required=False, default=list)
 
     def validate_sections(self, sections):
         items = sum(len(lesson["items"]) for s in sections for lesson in s["lessons"])
@@ -130,25 +198,104 @@ class CourseSummarySerializer(serializers.Serializer):
     id = serializers.CharField()
     title = serializers.CharField()
     slug = serializers.CharField()
-    description = serializers.CharField()
-    unlock_mode = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES)
     published = serializers.BooleanField()
 
 
 class UserCreateSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[\w.@+-]+$", max_length=150)
-    password = serializers.CharField(min_length=8, max_length=128, write_only=True)
-    display_name = serializers.CharField(max_length=100)
-    avatar_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
-    is_staff = serializers.BooleanField(required=False, default=False)
+    username = JSONRegexField(r"^[\w.@+-]+$", max_length=150)
+    password = JSONCharField(min_length=8, max_length=128, write_only=True)
+    display_name = JSONCharField(max_length=100)
+    avatar_url = JSONURLField(max_length=500, required=False, allow_blank=True)
+    is_staff = JSONBooleanField(required=False, default=False)
 
 
 class AttemptSerializer(serializers.Serializer):
     """One attempt: which fields apply depends on the item's kind (checked by the service)."""
 
     content_id = ObjectIdField()
-    completed = serializers.BooleanField(required=False)
-    answers = serializers.ListField(child=serializers.IntegerField(min_value=0, allow_null=True),
-                                    required=False, max_length=settings.MAX_QUIZ_QUESTIONS)
-    user_id = serializers.IntegerField(required=False, min_value=1)
-    marks = serializers.FloatField(required=False, min_value=0, max_value=MAX_MARKS)
+    completed = JSONBooleanField(required=False)
+    answers = serializers.ListField(
+        child=JSONIntegerField(min_value=0, max_value=MAX_CHOICES - 1, allow_null=True),
+        required=False, max_length=settings.MAX_QUIZ_QUESTIONS,
+        help_text="Quiz: one choice index per question, in order (null = unanswered).")
+    user_id = JSONIntegerField(required=False, min_value=1, max_value=MAX_USER_ID,
+                               help_text="Assignment grades (staff): the learner graded.")
+    marks = JSONFloatField(required=False, min_value=0, max_value=MAX_MARKS,
+                           help_text="Assignment grades (staff): 0 to the item's max_marks.")
+
+
+# --- Response shapes (documentation of what the views return) ----------------------------------
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+
+
+class CourseListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = CourseSummarySerializer(many=True)
+
+
+class QuestionOutSerializer(serializers.Serializer):
+    prompt = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    marks = serializers.FloatField()
+    answer = serializers.IntegerField(required=False, help_text="Staff only.")
+
+
+class ItemOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ITEM_KINDS)
+    max_marks = serializers.FloatField()
+    pass_marks = serializers.FloatField(allow_null=True)
+    optional = serializers.BooleanField()
+    rules = serializers.DictField(help_text="Normalised unlock rule (references are ids).")
+    questions = QuestionOutSerializer(many=True, required=False, help_text="Quizzes only.")
+
+
+class LessonOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    rules = serializers.DictField()
+    items = ItemOutSerializer(many=True)
+
+
+class SectionOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    rules = serializers.DictField()
+    lessons = LessonOutSerializer(many=True)
+
+
+class CourseDetailSerializer(CourseSummarySerializer):
+    """A course with its whole outline."""
+
+    outline_version = serializers.IntegerField()
+    sections = SectionOutSerializer(many=True)
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    course_id = serializers.CharField()
+    user_id = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField()
+
+
+class AttemptAcceptedSerializer(serializers.Serializer):
+    attempt_id = serializers.CharField()
+    course_id = serializers.CharField()
+    content_id = serializers.CharField()
+    user_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ITEM_KINDS)
+    marks = serializers.FloatField(allow_null=True, help_text="Quiz marks graded on the server, "
+                                   "or the staff grade; null for videos and articles.")
+    completed = serializers.BooleanField()
+    submitted_at = serializers.DateTimeField()

@@ -1,29 +1,52 @@
 """HTTP views of the learning domain: users, courses, enrollment and attempts."""
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import NotFound
+from config.exceptions import InvalidInput, NotFound
+from config.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from learning import selectors, services
+from learning.api.examples import COURSE_WITH_RULES
 from learning.api.permissions import IsStaff, IsStaffOrReadOnly
-from learning.api.presenters import course_detail, course_summary
+from learning.api.presenters import course_detail, course_summary, iso_datetime
 from learning.api.serializers import (
+    AttemptAcceptedSerializer,
     AttemptSerializer,
+    CourseDetailSerializer,
+    CourseListSerializer,
     CourseWriteSerializer,
+    EnrollmentSerializer,
     UserCreateSerializer,
+    UserSerializer,
 )
+
+COURSE_EXAMPLES = [
+    OpenApiExample("Course using every unlock-rule type", value=COURSE_WITH_RULES,
+                   request_only=True,
+                   description="Rules refer to sections, lessons and items by `key` (or id): "
+                               "completed, min_score_percent, all, any, available_after_days, "
+                               "available_from. See docs/progress.md."),
+]
+ATTEMPT_EXAMPLES = [
+    OpenApiExample("Video or article watched/read", value={"content_id": "6650f0c2a1b2c3d4e5f60718",
+                                                           "completed": True}, request_only=True),
+    OpenApiExample("Quiz answers (graded on the server)",
+                   value={"content_id": "6650f0c2a1b2c3d4e5f60719", "answers": [1, 0]},
+                   request_only=True),
+    OpenApiExample("Assignment grade (staff)",
+                   value={"content_id": "6650f0c2a1b2c3d4e5f6071a", "user_id": 5, "marks": 17.5},
+                   request_only=True),
+]
 
 
 def _validated(serializer_class, request: Request, *, partial: bool = False) -> dict:
     """Validate the JSON body, answering 400 with DRF's field errors if it is wrong."""
     if not isinstance(request.data, dict):
-        from rest_framework.exceptions import ValidationError
-
-        raise ValidationError({"detail": "The body must be a JSON object."})
+        raise InvalidInput("The body must be a JSON object.", code="not_an_object")
     serializer = serializer_class(data=request.data, partial=partial)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
@@ -32,7 +55,9 @@ def _validated(serializer_class, request: Request, *, partial: bool = False) -> 
 class UserCreateView(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(request=UserCreateSerializer, responses={201: dict})
+    @extend_schema(operation_id="users_create", tags=["users"], request=UserCreateSerializer,
+                   summary="Create a learner (or a staff user) with a public profile (staff)",
+                   responses={201: UserSerializer, **error_responses(*WRITE_ERRORS, 409)})
     def post(self, request: Request) -> Response:
         data = _validated(UserCreateSerializer, request)
         user = services.user_create(**data)
@@ -45,12 +70,17 @@ class UserCreateView(APIView):
 class CourseListView(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="courses_list", tags=["courses"],
+                   summary="Published courses (staff see every course)",
+                   responses={200: CourseListSerializer, **error_responses(401)})
     def get(self, request: Request) -> Response:
         courses = selectors.course_list(include_unpublished=request.user.is_staff)
         return Response({"count": len(courses), "results": [course_summary(c) for c in courses]})
 
-    @extend_schema(request=CourseWriteSerializer, responses={201: dict})
+    @extend_schema(operation_id="courses_create", tags=["courses"], request=CourseWriteSerializer,
+                   summary="Create a course with its whole outline (staff)",
+                   examples=COURSE_EXAMPLES,
+                   responses={201: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
     def post(self, request: Request) -> Response:
         data = _validated(CourseWriteSerializer, request)
         course = services.course_create(data=data, created_by=request.user.pk)
@@ -60,18 +90,25 @@ class CourseListView(APIView):
 class CourseDetailView(APIView):
     permission_classes = [IsStaffOrReadOnly]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="courses_retrieve", tags=["courses"],
+                   summary="A course with its outline (quiz answers for staff only)",
+                   responses={200: CourseDetailSerializer, **error_responses(*READ_ERRORS)})
     def get(self, request: Request, course_id: str) -> Response:
         course = selectors.course_get(course_id=course_id)
         if not course.published and not request.user.is_staff:
             raise NotFound(f"Course {course_id} not found")
         return Response(course_detail(course, show_answers=request.user.is_staff))
 
-    @extend_schema(request=CourseWriteSerializer, responses={200: dict})
+    @extend_schema(operation_id="courses_update", tags=["courses"], request=CourseWriteSerializer,
+                   summary="Replace a course (staff); outline elements sent with their id keep it",
+                   examples=COURSE_EXAMPLES,
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
     def put(self, request: Request, course_id: str) -> Response:
         return self._update(request, course_id, partial=False)
 
-    @extend_schema(request=CourseWriteSerializer, responses={200: dict})
+    @extend_schema(operation_id="courses_partial_update", tags=["courses"],
+                   request=CourseWriteSerializer, summary="Change some fields of a course (staff)",
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
     def patch(self, request: Request, course_id: str) -> Response:
         return self._update(request, course_id, partial=True)
 
@@ -83,16 +120,24 @@ class CourseDetailView(APIView):
 
 
 class EnrollView(APIView):
-    @extend_schema(request=None, responses={200: dict, 201: dict})
+    @extend_schema(operation_id="courses_enroll", tags=["courses"], request=None,
+                   summary="Enroll the caller in a published course",
+                   responses={201: OpenApiResponse(EnrollmentSerializer, description="Enrolled."),
+                              200: OpenApiResponse(EnrollmentSerializer,
+                                                   description="Already enrolled."),
+                              **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, course_id: str) -> Response:
         enrollment, created = services.enrollment_create(user=request.user, course_id=course_id)
         body = {"course_id": str(enrollment.course_id), "user_id": enrollment.user_id,
-                "enrolled_at": enrollment.enrolled_at.isoformat().replace("+00:00", "Z")}
+                "enrolled_at": iso_datetime(enrollment.enrolled_at)}
         return Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class AttemptCreateView(APIView):
-    @extend_schema(request=AttemptSerializer, responses={202: dict})
+    @extend_schema(operation_id="attempts_create", tags=["attempts"], request=AttemptSerializer,
+                   summary="Submit an attempt; stored at once, progress and leaderboard follow",
+                   examples=ATTEMPT_EXAMPLES,
+                   responses={202: AttemptAcceptedSerializer, **error_responses(*WRITE_ERRORS)})
     def post(self, request: Request, course_id: str) -> Response:
         data = _validated(AttemptSerializer, request)
         attempt = services.attempt_submit(actor=request.user, course_id=course_id, data=data)
@@ -100,6 +145,6 @@ class AttemptCreateView(APIView):
             {"attempt_id": str(attempt.id), "course_id": str(attempt.course_id),
              "content_id": str(attempt.item_id), "user_id": attempt.user_id, "kind": attempt.kind,
              "marks": attempt.marks, "completed": attempt.completed,
-             "submitted_at": attempt.submitted_at.isoformat().replace("+00:00", "Z")},
+             "submitted_at": iso_datetime(attempt.submitted_at)},
             status=status.HTTP_202_ACCEPTED,
         )

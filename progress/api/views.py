@@ -1,31 +1,41 @@
 """HTTP views of the progress app."""
 from __future__ import annotations
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import Forbidden
+from config.openapi import READ_ERRORS, error_responses
+from config.query import QueryBooleanField, QueryChoiceField, QueryIntegerField
 from learning.api.permissions import IsStaff
+from learning.api.serializers import MAX_USER_ID
 from learning.selectors import course_access_check, enrollment_get
+from progress.api.serializers import (
+    ProgressListSerializer,
+    ProgressReadSerializer,
+    ProgressSummarySerializer,
+)
 from progress.selectors import PROGRESS_ORDERINGS, progress_get, progress_list, progress_summary
 
 
 class ProgressQuerySerializer(serializers.Serializer):
-    user_id = serializers.IntegerField(required=False, min_value=1)
-    fresh = serializers.BooleanField(required=False, default=False)
+    """Query of the progress read."""
+
+    user_id = QueryIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
+    fresh = QueryBooleanField(required=False, default=False,
+                                     help_text="Compute now instead of reading the stored result "
+                                               "(own progress only).")
 
 
 class ProgressView(APIView):
     @extend_schema(
-        parameters=[
-            OpenApiParameter("user_id", OpenApiTypes.INT, description="Staff only: another learner."),
-            OpenApiParameter("fresh", OpenApiTypes.BOOL, description="Compute now (own progress)."),
-        ],
-        responses={200: dict},
+        operation_id="progress_retrieve", tags=["progress"],
+        summary="A learner's progress in a course (own; staff may name another learner)",
+        parameters=[ProgressQuerySerializer],
+        responses={200: ProgressReadSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request, course_id: str) -> Response:
         query = ProgressQuerySerializer(data=request.query_params)
@@ -44,23 +54,22 @@ class ProgressView(APIView):
 
 
 class ProgressListQuerySerializer(serializers.Serializer):
-    ordering = serializers.ChoiceField(
+    ordering = QueryChoiceField(
         choices=[f"{sign}{field}" for field in PROGRESS_ORDERINGS for sign in ("", "-")],
-        required=False, default="-completion_percent")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=50)
-    offset = serializers.IntegerField(required=False, min_value=0, max_value=10**9, default=0)
+        required=False, default="-completion_percent",
+        help_text="Sort field; prefix '-' for descending.")
+    limit = QueryIntegerField(required=False, min_value=1, max_value=500, default=50)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
 
 
 class CourseProgressListView(APIView):
     permission_classes = [IsStaff]
 
     @extend_schema(
-        parameters=[OpenApiParameter("ordering", OpenApiTypes.STR,
-                                     description="One of " + ", ".join(PROGRESS_ORDERINGS) +
-                                     "; prefix '-' for descending (default -completion_percent)."),
-                    OpenApiParameter("limit", OpenApiTypes.INT),
-                    OpenApiParameter("offset", OpenApiTypes.INT)],
-        responses={200: dict},
+        operation_id="progress_learners_list", tags=["progress"],
+        summary="Every learner's progress in a course, sorted and paginated (staff)",
+        parameters=[ProgressListQuerySerializer],
+        responses={200: ProgressListSerializer, **error_responses(*READ_ERRORS)},
     )
     def get(self, request: Request, course_id: str) -> Response:
         query = ProgressListQuerySerializer(data=request.query_params)
@@ -72,7 +81,9 @@ class CourseProgressListView(APIView):
 class CourseProgressSummaryView(APIView):
     permission_classes = [IsStaff]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(operation_id="progress_summary_retrieve", tags=["progress"],
+                   summary="Enrolled learners, mean completion and its distribution (staff)",
+                   responses={200: ProgressSummarySerializer, **error_responses(*READ_ERRORS)})
     def get(self, request: Request, course_id: str) -> Response:
         course_access_check(user=request.user, course_id=course_id)
         return Response(progress_summary(course_id=course_id))
