@@ -26,6 +26,7 @@ class LeaderboardPageSerializer(BoardHeaderSerializer):
 
 
 class LeaderboardMeSerializer(BoardHeaderSerializer):
+    user_id = serializers.IntegerField(help_text="Whose rank this is.")
     rank = serializers.IntegerField(allow_null=True, help_text="null until a first graded attempt.")
     score = serializers.FloatField(allow_null=True)
     percentile = serializers.FloatField(allow_null=True)
