@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -11,19 +10,10 @@ from collections.abc import Iterator
 import pytest
 import redis
 
+from tests.conftest import free_port
+
 # Ports this suite may use for its own servers (other suites on the machine use other ranges).
 PRIVATE_PORTS = range(18500, 18600)
-
-
-def _free_port() -> int:
-    for port in PRIVATE_PORTS:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {PRIVATE_PORTS}")
 
 
 class PrivateRedis:
@@ -63,7 +53,7 @@ class PrivateRedis:
 def _private_redis() -> PrivateRedis:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    server = PrivateRedis(_free_port())
+    server = PrivateRedis(free_port(PRIVATE_PORTS))
     server.start()
     return server
 
