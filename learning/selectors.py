@@ -1,6 +1,7 @@
 """Reads of the learning domain; hot paths use projections on the raw collections."""
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import datetime
 
@@ -51,6 +52,8 @@ def course_ids_all() -> list[str]:
 # never stale; a read of the version alone tells which entry is current.
 _OUTLINE_CACHE: OrderedDict[tuple[str, int], Outline] = OrderedDict()
 OUTLINE_CACHE_SIZE = 64
+# API threads and the embedded worker's threads share the cache.
+_OUTLINE_CACHE_LOCK = threading.Lock()
 
 
 def course_outline_get(*, course_id: str | ObjectId) -> Outline:
@@ -61,19 +64,35 @@ def course_outline_get(*, course_id: str | ObjectId) -> Outline:
     head = collection.find_one({"_id": oid}, {"_id": 0, "outline_version": 1})
     if head is None:
         raise NotFound(f"Course {course_id} not found")
-    key = (str(oid), head.get("outline_version", 1))
-    outline = _OUTLINE_CACHE.get(key)
+    outline = _outline_cached((str(oid), head.get("outline_version", 1)))
     if outline is not None:
-        _OUTLINE_CACHE.move_to_end(key)
         return outline
     raw = collection.find_one({"_id": oid}, _OUTLINE_PROJECTION)
     if raw is None:
         raise NotFound(f"Course {course_id} not found")
-    outline = outline_from_raw(raw)
     # Keyed by the version of the document actually read (it may have changed in between).
-    _OUTLINE_CACHE[(str(oid), outline.version)] = outline
-    while len(_OUTLINE_CACHE) > OUTLINE_CACHE_SIZE:
-        _OUTLINE_CACHE.popitem(last=False)
+    return _outline_remember(outline_from_raw(raw))
+
+
+def course_outline_of(*, course: Course) -> Outline:
+    """The outline of a course document already read, parsed once per outline version."""
+    outline = _outline_cached((str(course.id), course.outline_version))
+    return outline or _outline_remember(outline_from_raw(course.to_mongo()))
+
+
+def _outline_cached(key: tuple[str, int]) -> Outline | None:
+    with _OUTLINE_CACHE_LOCK:
+        outline = _OUTLINE_CACHE.get(key)
+        if outline is not None:
+            _OUTLINE_CACHE.move_to_end(key)
+        return outline
+
+
+def _outline_remember(outline: Outline) -> Outline:
+    with _OUTLINE_CACHE_LOCK:
+        _OUTLINE_CACHE[(outline.course_id, outline.version)] = outline
+        while len(_OUTLINE_CACHE) > OUTLINE_CACHE_SIZE:
+            _OUTLINE_CACHE.popitem(last=False)
     return outline
 
 

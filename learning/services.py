@@ -26,7 +26,13 @@ from learning.documents import (
     Question,
     Section,
 )
-from learning.selectors import course_get, enrollment_get, object_id_parse, outline_from_raw
+from learning.selectors import (
+    course_get,
+    course_outline_of,
+    enrollment_get,
+    object_id_parse,
+    outline_from_raw,
+)
 from progress.rules import RuleError, outline_deadlock_find, rule_normalize
 from progress.selectors import item_lock_get
 from progress.services import progress_outline_changed, progress_recalculation_request
@@ -251,7 +257,7 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
         who = "You are" if learner_id == actor.pk else f"User {learner_id} is"
         raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
     if learner_id == actor.pk and not actor.is_staff:
-        locked = item_lock_get(user_id=learner_id, outline=outline_from_raw(course.to_mongo()),
+        locked = item_lock_get(user_id=learner_id, outline=course_outline_of(course=course),
                                item_id=str(item.id))
         if locked is not None:
             raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})

@@ -34,18 +34,22 @@ def progress_get(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
     cached, pending = _cache_read(user_id, course_id)
     if cached is not None and not _expired(cached):
         return {**cached, "pending": pending}
-    doc = CourseProgress._get_collection().find_one(
-        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")}
-    )
-    if doc is not None and not _expired(progress_payload(doc)):
-        payload = progress_payload(doc)
+    stored = _stored_payload(user_id, course_id)
+    if stored is not None and not _expired(stored):
+        payload = stored
         progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
     else:
         # {} when a concurrent, newer computation stored first: read what it stored.
-        payload = progress_recalculate(user_id=user_id, course_id=course_id) or progress_payload(
-            CourseProgress._get_collection().find_one(
-                {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")}))
+        payload = (progress_recalculate(user_id=user_id, course_id=course_id)
+                   or _stored_payload(user_id, course_id))
     return {**payload, "pending": pending}
+
+
+def _stored_payload(user_id: int, course_id: str) -> dict | None:
+    """The progress document in MongoDB as the API presents it, if there is one."""
+    doc = CourseProgress._get_collection().find_one(
+        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")})
+    return progress_payload(doc) if doc is not None else None
 
 
 def _expired(payload: dict) -> bool:
