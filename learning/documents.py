@@ -114,15 +114,37 @@ class ContentAttempt(Document):
     answers = ListField()
     graded_by = IntField(null=True)
     submitted_at = DateTimeField(default=timezone.now)
+    # True from the insert until the attempt is folded into its AttemptSummary and its derived
+    # work is queued; then removed, so this sparse index holds only what a crash cut short.
+    followup_pending = BooleanField(null=True)
 
     meta = {
         "collection": "content_attempts",
         "indexes": [
-            # The progress worker's query: all of one user's attempts in one course.
+            # All of one user's attempts in one course (summary backfill, leaderboard update).
             ("course_id", "user_id"),
             # The leaderboard rebuild's query: all attempts of a course, grouped by user.
             ("course_id", "item_id"),
+            {"fields": ["followup_pending"], "sparse": True},
         ],
+    }
+
+
+class AttemptSummary(Document):
+    """What one learner's attempts in one course add up to, per item; the progress worker's read.
+
+    Attempts are never changed or deleted, so the summary only grows: the best marks with
+    `$max`, completion marks with `$addToSet`. Applying an attempt twice changes nothing.
+    """
+
+    user_id = IntField(required=True)
+    course_id = ObjectIdField(required=True)
+    best_marks = DictField()  # item id (hex) -> best marks of any graded attempt
+    done_items = ListField(StringField())  # item ids with an attempt marked completed
+
+    meta = {
+        "collection": "attempt_summaries",
+        "indexes": [{"fields": ["user_id", "course_id"], "unique": True}],
     }
 
 

@@ -9,7 +9,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 
 from config.exceptions import Forbidden, InvalidInput, NotFound
-from learning.documents import ContentAttempt, Course, Enrollment, LearnerProfile
+from learning.documents import AttemptSummary, ContentAttempt, Course, Enrollment, LearnerProfile
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
 
 _OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "title": 1,
@@ -144,6 +144,22 @@ def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[Attemp
     )
     return [AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")))
             for doc in cursor]
+
+
+def attempt_summary_facts(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact] | None:
+    """Per item, the best marks and completion of a learner's attempts, in one read; None if the
+    learner has no summary yet."""
+    doc = AttemptSummary._get_collection().find_one(
+        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")},
+        {"_id": 0, "best_marks": 1, "done_items": 1})
+    if doc is None:
+        return None
+    return summary_facts(doc.get("best_marks") or {}, set(doc.get("done_items") or ()))
+
+
+def summary_facts(best: dict[str, float], done: set[str]) -> list[AttemptFact]:
+    """One fact per item that has a graded or a completed attempt."""
+    return [AttemptFact(item_id, best.get(item_id), item_id in done) for item_id in best.keys() | done]
 
 
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import timedelta
 
 from bson import ObjectId
 from django.contrib.auth import get_user_model
@@ -33,6 +34,7 @@ from learning.selectors import (
     object_id_parse,
     outline_from_raw,
 )
+from learning.summaries import attempt_summary_record
 from progress.rules import RuleError, outline_deadlock_find, rule_normalize
 from progress.selectors import item_lock_get
 from progress.services import progress_outline_changed, progress_recalculation_request
@@ -263,23 +265,45 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
             raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
     attempt = ContentAttempt(user_id=learner_id, course_id=course.id, item_id=item.id,
                              kind=item.kind, marks=marks, completed=completed, answers=answers,
-                             graded_by=actor.pk if item.kind == "assignment" else None)
+                             graded_by=actor.pk if item.kind == "assignment" else None,
+                             followup_pending=True)
     attempt.save()
     metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
-    _derived_work_queue(attempt)
+    _attempt_follow_up(attempt)
     return attempt
 
 
-def _derived_work_queue(attempt: ContentAttempt) -> None:
-    """Queue what an attempt changes; each request survives a broker outage (parked)."""
+def _attempt_follow_up(attempt: ContentAttempt) -> None:
+    """Fold the stored attempt into its summary and queue what it changes, then mark it done.
+
+    Every step is idempotent, so the sweep can redo all of them for an attempt whose request
+    died half-way (the flag is still set).
+    """
+    attempt_summary_record(attempt=attempt)
     course_id, user_id = str(attempt.course_id), attempt.user_id
     progress_recalculation_request(user_id=user_id, course_id=course_id)
     if attempt.marks is not None:
         leaderboard_update_request(course_id=course_id, user_id=user_id)
     activity_log_request(user_id=user_id, verb="attempted", course_id=course_id,
-                         item_id=str(attempt.item_id),
+                         item_id=str(attempt.item_id), event_id=f"attempt:{attempt.id}",
+                         occurred_at=attempt.submitted_at,
                          data={"attempt_id": str(attempt.id), "kind": attempt.kind,
                                "marks": attempt.marks, "completed": attempt.completed})
+    ContentAttempt._get_collection().update_one({"_id": attempt.id},
+                                                {"$unset": {"followup_pending": ""}})
+
+
+def attempt_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000) -> int:
+    """Finish attempts whose request died between storing them and queueing their work."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    repaired = 0
+    for attempt in ContentAttempt.objects(followup_pending=True,
+                                          submitted_at__lt=cutoff).order_by("submitted_at").limit(limit):
+        _attempt_follow_up(attempt)
+        repaired += 1
+    if repaired:
+        logger.warning("repaired %d attempt(s) left half-recorded by a failed request", repaired)
+    return repaired
 
 
 def _learner_attempt(item: Item, data: dict) -> tuple[float | None, bool, list]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from mongoengine import (
     BooleanField,
     DateTimeField,
-    DictField,
     Document,
     FloatField,
     IntField,
@@ -24,8 +23,10 @@ class CourseProgress(Document):
     total_items = IntField(default=0)
     marks_obtained = FloatField(default=0)
     marks_total = FloatField(default=0)
-    unlocked = DictField()
-    locked = ListField(DictField())
+    # JSON text of {"unlocked": {...}, "locked": [...]}, as the API shows them. Only ever read
+    # whole (API, admin), so one string is written per recalculation instead of ~10 BSON values
+    # per element of the course. Earlier releases stored the two as fields of their own.
+    unlock_state = StringField()
     completed_item_ids = ListField(StringField())
     next_item_id = StringField(null=True)
     completed_at = DateTimeField(null=True)

@@ -12,6 +12,7 @@ from config.redis import redis_client
 from learning.outline import Outline
 from learning.selectors import (
     attempt_facts_get,
+    attempt_summary_facts,
     enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
@@ -90,7 +91,8 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
     if (cached and cached.get("outline_version") == outline.version and not _expired(cached)
             and item_id in cached.get("unlocked", {}).get("items", ())):
         return None
-    attempts = attempt_facts_get(user_id=user_id, course_id=outline.course_id)
+    attempts = (attempt_summary_facts(user_id=user_id, course_id=outline.course_id)
+                or attempt_facts_get(user_id=user_id, course_id=outline.course_id))
     result = progress_calculate(outline, attempts, now=timezone.now(),
                                 enrolled_at=enrollment_date_get(user_id=user_id, outline=outline))
     if item_id in result.unlocked_items:

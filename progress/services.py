@@ -17,12 +17,12 @@ from analytics.services import course_completion_record
 from config.redis import redis_client
 from learning.dispatch import task_dispatch
 from learning.selectors import (
-    attempt_facts_get,
     course_outline_get,
     enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
 )
+from learning.summaries import attempt_summary_get_or_build
 from progress.calculation import ProgressResult, progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import (
@@ -43,13 +43,18 @@ RECALCULATE_COURSE_BATCH = "RECALCULATE_COURSE_BATCH"
 RECALCULATE_BATCH_SIZE = 100
 
 # Write the cache only if it holds nothing newer (compares the computation order, `seq`), and
-# clear the "running" marker (KEYS[2]) in the same round trip.
+# clear the "running" marker (KEYS[2]) in the same round trip. The cached JSON starts with its
+# `seq`, so the check reads a few bytes instead of decoding the whole payload.
 _CACHE_SET_IF_NEWER = """
 if KEYS[2] then redis.call('DEL', KEYS[2]) end
 local current = redis.call('GET', KEYS[1])
 if current then
-  local ok, doc = pcall(cjson.decode, current)
-  if ok and doc['seq'] and tonumber(doc['seq']) >= tonumber(ARGV[2]) then return 0 end
+  local seq = string.match(current, '^{"seq":%s*(%d+)')
+  if not seq then
+    local ok, doc = pcall(cjson.decode, current)
+    seq = ok and doc['seq']
+  end
+  if seq and tonumber(seq) >= tonumber(ARGV[2]) then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
@@ -125,7 +130,7 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
     seq = pipe.execute()[-1]
     try:
         outline = course_outline_get(course_id=course_id)
-        attempts = attempt_facts_get(user_id=user_id, course_id=course_id)
+        attempts = attempt_summary_get_or_build(user_id=user_id, course_id=course_id)
         now = timezone.now()
         enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
         result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
@@ -173,6 +178,14 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
                    outline_version: int, computed_at: datetime) -> dict | None:
     """Upsert the progress document unless a newer computation stored one; None if stale."""
     oid = object_id_parse(course_id, what="course_id")
+    unlock_state = {
+        "unlocked": {
+            "sections": result.unlocked_sections,
+            "lessons": result.unlocked_lessons,
+            "items": result.unlocked_items,
+        },
+        "locked": [element.as_dict() for element in result.locked],
+    }
     update: dict = {
         "$set": {
             "completion_percent": result.completion_percent,
@@ -180,12 +193,7 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
             "total_items": result.total_items,
             "marks_obtained": result.marks_obtained,
             "marks_total": result.marks_total,
-            "unlocked": {
-                "sections": result.unlocked_sections,
-                "lessons": result.unlocked_lessons,
-                "items": result.unlocked_items,
-            },
-            "locked": [element.as_dict() for element in result.locked],
+            "unlock_state": json.dumps(unlock_state, separators=(",", ":")),
             "completed_item_ids": result.completed_item_ids,
             "next_item_id": result.next_item_id,
             "valid_until": result.valid_until,
@@ -193,7 +201,8 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
             "outline_version": outline_version,
             "seq": seq,
             "stale": False,
-        }
+        },
+        "$unset": {"unlocked": "", "locked": ""},  # the shape earlier releases stored
     }
     if result.is_complete:
         # The first time the course reached 100% is kept, whatever happens later.
@@ -211,14 +220,16 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
     except DuplicateKeyError:
         # The filter missed because a newer `seq` is stored; the upsert then hit the unique index.
         return None
-    return {**update["$set"], "user_id": user_id, "course_id": oid,
-            "completed_at": (after or {}).get("completed_at")}
+    stored = {**update["$set"], "user_id": user_id, "course_id": oid,
+              "completed_at": (after or {}).get("completed_at")}
+    del stored["unlock_state"]  # the caller gets the structures, not their text
+    return {**stored, **unlock_state}
 
 
 def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
                        run_finished: bool = False) -> bool:
     """Cache a progress payload unless the cache already holds a newer one."""
-    body = json.dumps(payload, default=str)
+    body = json.dumps({"seq": payload["seq"], **payload}, default=str)  # `seq` first, see the script
     keys = [progress_cache_key(user_id, course_id)]
     if run_finished:
         keys.append(progress_running_key(user_id, course_id))
@@ -232,6 +243,7 @@ def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
 
 def progress_payload(doc: dict) -> dict:
     """The stored progress document as the API and the cache present it."""
+    unlock_state = _unlock_state(doc)
     return {
         "course_id": str(doc["course_id"]),
         "user_id": doc["user_id"],
@@ -240,8 +252,8 @@ def progress_payload(doc: dict) -> dict:
         "total_items": doc.get("total_items", 0),
         "marks_obtained": _number(doc.get("marks_obtained", 0)),
         "marks_total": _number(doc.get("marks_total", 0)),
-        "unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
-        "locked": doc.get("locked") or [],
+        "unlocked": unlock_state["unlocked"],
+        "locked": unlock_state["locked"],
         "completed_item_ids": doc.get("completed_item_ids") or [],
         "next_item_id": doc.get("next_item_id"),
         "completed_at": _iso(doc.get("completed_at")),
@@ -251,6 +263,14 @@ def progress_payload(doc: dict) -> dict:
         "stale": bool(doc.get("stale", False)),
         "seq": doc.get("seq", 0),
     }
+
+
+def _unlock_state(doc: dict) -> dict:
+    """What is open and what is locked (and why), from either stored shape."""
+    if doc.get("unlock_state"):
+        return json.loads(doc["unlock_state"])
+    return {"unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
+            "locked": doc.get("locked") or []}
 
 
 def _number(value: float) -> float | int:

@@ -9,6 +9,7 @@ from analytics.documents import ActivityLog
 from learning.api.serializers import CourseWriteSerializer
 from learning.documents import ContentAttempt, Course, Enrollment
 from learning.services import course_create
+from learning.summaries import attempt_summary_record
 from tests.factories import python_course_payload
 
 
@@ -53,6 +54,7 @@ def attempt_add(*, user_id: int, course: Course, title: str, marks: float | None
     attempt = ContentAttempt(user_id=user_id, course_id=course.id, item_id=item.id, kind=item.kind,
                              marks=marks, completed=completed)
     attempt.save()
+    attempt_summary_record(attempt=attempt)
     return attempt
 
 

@@ -1,6 +1,8 @@
 """Progress reads: cache first, then MongoDB, then computed; `pending`, `computed_at`, `fresh`."""
 from __future__ import annotations
 
+import json
+
 import pytest
 import redis
 from django.conf import settings
@@ -79,3 +81,23 @@ def test_a_learner_cannot_read_another_learners_progress(enrolled, make_user, cl
     other.post(f"/api/v1/courses/{course['id']}/enroll/")
     response = other.get(f"/api/v1/courses/{course['id']}/progress/?user_id={user.pk}")
     assert response.status_code == 403 and response.json()["code"] == "staff_only"
+
+
+def test_progress_stored_by_an_earlier_release_reads_the_same_and_is_rewritten(enrolled):
+    """Earlier releases stored `unlocked` and `locked` as fields; reads still serve them, and the
+    next recalculation replaces them with the one text field."""
+    course, user, client = enrolled
+    cid = course["id"]
+    current = progress_recalculate(user_id=user.pk, course_id=cid)
+    collection = CourseProgress._get_collection()
+    collection.update_one({"user_id": user.pk}, {"$set": {"unlocked": current["unlocked"],
+                                                          "locked": current["locked"]},
+                                                 "$unset": {"unlock_state": ""}})
+    redis.Redis.from_url(settings.REDIS_URL).delete(f"user:{user.pk}:course:{cid}:progress")
+    body = client.get(f"/api/v1/courses/{cid}/progress/").json()
+    assert body["unlocked"] == current["unlocked"] and body["unlocked"]["items"] == [item_ids(course)[0]]
+    assert body["locked"] == current["locked"] and len(body["locked"]) == 6  # 4 items, a lesson, a section
+    progress_recalculate(user_id=user.pk, course_id=cid)
+    doc = collection.find_one({"user_id": user.pk})
+    assert "unlocked" not in doc and "locked" not in doc
+    assert json.loads(doc["unlock_state"]) == {"unlocked": current["unlocked"], "locked": current["locked"]}

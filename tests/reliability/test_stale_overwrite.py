@@ -11,6 +11,7 @@ from django.conf import settings
 from learning.documents import ContentAttempt
 from learning.selectors import course_outline_get
 from learning.services import course_create, enrollment_create
+from learning.summaries import attempt_summary_record
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_running_key
 from progress.services import (
@@ -18,6 +19,7 @@ from progress.services import (
     progress_computation_save,
     progress_compute,
     progress_payload,
+    progress_recalculate,
     progress_store,
 )
 from tests.factories import python_course_payload
@@ -35,8 +37,10 @@ def learner_course(make_user, staff, progress_queue_paused):
 
 
 def _complete(user_id: int, course_id: str, item_id: str, kind: str) -> None:
-    ContentAttempt(user_id=user_id, course_id=ObjectId(course_id), item_id=ObjectId(item_id),
-                   kind=kind, completed=True).save()
+    attempt = ContentAttempt(user_id=user_id, course_id=ObjectId(course_id), item_id=ObjectId(item_id),
+                             kind=kind, completed=True)
+    attempt.save()
+    attempt_summary_record(attempt=attempt)  # stored as the API stores it, without queueing
 
 
 def _stored(user_id: int, course_id: str) -> tuple[dict, dict]:
@@ -82,3 +86,17 @@ def test_an_old_cache_write_arriving_after_a_newer_one_is_refused(learner_course
     doc, cached = _stored(user_id, cid)
     assert (doc["seq"], doc["completed_items"]) == (new.seq, 2)
     assert (cached["seq"], cached["completed_items"]) == (new.seq, 2)
+
+
+def test_a_newer_payload_cached_by_an_earlier_release_still_wins(learner_course):
+    """Earlier releases cached the payload without `seq` in front; the guard still reads it."""
+    user_id, cid, (video, *_rest) = learner_course
+    _complete(user_id, cid, video, "video")
+    old = progress_recalculate(user_id=user_id, course_id=cid)
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    newer = {**old, "seq": old["seq"] + 5}
+    cache.set(progress_cache_key(user_id, cid), json.dumps(dict(sorted(newer.items()))))
+    assert progress_cache_set(user_id=user_id, course_id=cid, payload=old) is False
+    assert json.loads(cache.get(progress_cache_key(user_id, cid)))["seq"] == old["seq"] + 5
+    assert progress_cache_set(user_id=user_id, course_id=cid, payload={**old, "seq": old["seq"] + 6}) is True
+    assert cache.get(progress_cache_key(user_id, cid)).startswith(b'{"seq": ')

@@ -17,6 +17,7 @@ from config.backoffice.listing import (
 )
 from config.backoffice.views.common import admin_url, number, page_render, pretty_json, when
 from learning.documents import ITEM_KINDS
+from progress.services import progress_payload
 
 _USER_SEARCH = "Search by user id, username or display name."
 
@@ -126,6 +127,7 @@ def progress_detail(request: HttpRequest, progress_id: str) -> HttpResponse:
     if doc is None:
         raise Http404("No such progress document.")
     names, titles = _lookups([doc])
+    payload = progress_payload(doc)
     fields = [
         ("learner", _user_cell(names, doc["user_id"]).text),
         ("course", _course_cell(titles, doc["course_id"])),
@@ -135,8 +137,8 @@ def progress_detail(request: HttpRequest, progress_id: str) -> HttpResponse:
         ("next item id", doc.get("next_item_id") or "—"),
         ("completed", when(doc.get("completed_at"))), ("computed", when(doc.get("computed_at"))),
         ("outline version", doc.get("outline_version")), ("stale", "yes" if doc.get("stale") else "no"),
-        ("unlocked", pretty_json(doc.get("unlocked") or {})),
-        ("locked", pretty_json(doc.get("locked") or [])),
+        ("unlocked", pretty_json(payload["unlocked"])),
+        ("locked", pretty_json(payload["locked"])),
         ("completed item ids", pretty_json(doc.get("completed_item_ids") or [])),
     ]
     return _detail(request, "Progress", "lms_progress_list", "Progress", fields)
