@@ -11,6 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mongoengine.errors import NotUniqueError
+from pymongo.errors import PyMongoError
 
 from analytics.services import activity_log_request
 from config.exceptions import Conflict, Forbidden, InvalidInput, Locked, NotFound
@@ -269,7 +270,12 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
                              followup_pending=True)
     attempt.save()
     metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
-    _attempt_follow_up(attempt)
+    try:
+        _attempt_follow_up(attempt)
+    except PyMongoError as exc:
+        # The attempt is stored, which is what 202 promises; its flag is still set, so the
+        # sweep finishes the rest once MongoDB answers again.
+        logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
     return attempt
 
 

@@ -11,10 +11,11 @@ from datetime import timedelta
 import pytest
 from celery.signals import task_postrun
 from django.utils import timezone
+from pymongo.errors import AutoReconnect
 
 from analytics.documents import ActivityLog
 from analytics.services import activity_log_write
-from learning.documents import ContentAttempt
+from learning.documents import AttemptSummary, ContentAttempt
 from learning.services import attempt_followups_repair
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
@@ -93,3 +94,27 @@ def test_an_event_the_dead_request_already_queued_is_stored_once(course):
     finally:
         task_postrun.disconnect(handler)
     assert ActivityLog.objects(verb="attempted").count() == 1
+
+
+def test_an_attempt_whose_summary_write_fails_is_accepted_and_finished_by_the_sweep(
+        course, monkeypatch):
+    """MongoDB refusing the summary merge does not fail a request whose attempt is stored."""
+    body, ada, client = course
+    collection_class = type(AttemptSummary._get_collection())  # mongomock's or pymongo's
+    original = collection_class.update_one
+
+    def summaries_unavailable(self, *args, **kwargs):
+        if self.name == "attempt_summaries":
+            raise AutoReconnect("connection reset")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection_class, "update_one", summaries_unavailable)
+    response = client.post(f"/api/v1/courses/{body['id']}/attempts/",
+                           {"content_id": item_ids(body)[0], "completed": True}, format="json")
+    assert response.status_code == 202
+    monkeypatch.undo()
+    attempt = ContentAttempt.objects.get(user_id=ada.pk)
+    assert attempt.followup_pending is True
+    ContentAttempt.objects(id=attempt.id).update_one(set__submitted_at=timezone.now() - timedelta(minutes=1))
+    assert attempt_followups_repair() == 1
+    wait_until(lambda: client.get(f"/api/v1/courses/{body['id']}/progress/").json()["completed_items"] == 1)
