@@ -256,7 +256,7 @@ def main() -> int:
     recalc_ms = best_time(lambda: progress_recalculate(user_id=user_id, course_id=course_id), repeats=30) * 1000
 
     kwargs = {"user_id": user_id, "course_id": course_id}
-    rounds, count = 3, int(os.environ.get("BENCH_TASKS", "200"))
+    rounds, count = int(os.environ.get("BENCH_ROUNDS", "5")), int(os.environ.get("BENCH_TASKS", "200"))
     empty_rates, recalc_rates = [], []
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["progress"],
                       loglevel="WARNING", shutdown_timeout=60):
