@@ -154,12 +154,14 @@ def attempt_summary_facts(*, user_id: int, course_id: str | ObjectId) -> list[At
         {"_id": 0, "best_marks": 1, "done_items": 1})
     if doc is None:
         return None
-    return summary_facts(doc.get("best_marks") or {}, set(doc.get("done_items") or ()))
+    return attempt_facts_from_summary(best_marks=doc.get("best_marks") or {},
+                                      done_items=set(doc.get("done_items") or ()))
 
 
-def summary_facts(best: dict[str, float], done: set[str]) -> list[AttemptFact]:
+def attempt_facts_from_summary(*, best_marks: dict[str, float], done_items: set[str]) -> list[AttemptFact]:
     """One fact per item that has a graded or a completed attempt."""
-    return [AttemptFact(item_id, best.get(item_id), item_id in done) for item_id in best.keys() | done]
+    return [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
+            for item_id in best_marks.keys() | done_items]
 
 
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:

@@ -5,6 +5,7 @@ import json
 import logging
 from datetime import timedelta
 
+import redis.exceptions
 from bson import ObjectId
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
@@ -43,6 +44,8 @@ from progress.services import progress_outline_changed, progress_recalculation_r
 logger = logging.getLogger(__name__)
 
 _OUTLINE_FIELDS = ("sections", "unlock_mode")
+# A stored attempt's follow-up failing on these leaves it to the sweep instead of failing the request.
+FOLLOW_UP_ERRORS = (PyMongoError, redis.exceptions.RedisError)
 
 
 # --- Courses ------------------------------------------------------------------------------------
@@ -272,7 +275,7 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
     metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
     try:
         _attempt_follow_up(attempt)
-    except PyMongoError as exc:
+    except FOLLOW_UP_ERRORS as exc:
         # The attempt is stored, which is what 202 promises; its flag is still set, so the
         # sweep finishes the rest once MongoDB answers again.
         logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
@@ -305,7 +308,11 @@ def attempt_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000)
     repaired = 0
     for attempt in ContentAttempt.objects(followup_pending=True,
                                           submitted_at__lt=cutoff).order_by("submitted_at").limit(limit):
-        _attempt_follow_up(attempt)
+        try:
+            _attempt_follow_up(attempt)
+        except FOLLOW_UP_ERRORS as exc:  # the next sweep tries again; the others go on
+            logger.warning("attempt %s: follow-up failed again: %s", attempt.id, exc)
+            continue
         repaired += 1
     if repaired:
         logger.warning("repaired %d attempt(s) left half-recorded by a failed request", repaired)

@@ -2,15 +2,22 @@
 
 The progress worker reads this one document instead of every attempt. Attempts are never
 changed or deleted, so a summary only grows, and merging the same attempt twice changes nothing.
+A summary is only ever created from all of the learner's stored attempts, so one that exists
+is never missing an attempt stored before it. (Not in services.py: progress.services reads
+summaries and learning.services imports progress.services.)
 """
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from bson import ObjectId
 from pymongo.errors import DuplicateKeyError
 
 from learning.documents import AttemptSummary, ContentAttempt
 from learning.outline import AttemptFact
-from learning.selectors import attempt_summary_facts, object_id_parse, summary_facts
+from learning.selectors import attempt_facts_from_summary, attempt_summary_facts, object_id_parse
+
+_ATTEMPT_FIELDS = {"_id": 0, "item_id": 1, "marks": 1, "completed": 1}
 
 
 def attempt_summary_get_or_build(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
@@ -22,27 +29,44 @@ def attempt_summary_get_or_build(*, user_id: int, course_id: str | ObjectId) -> 
 
 
 def attempt_summary_record(*, attempt: ContentAttempt) -> None:
-    """Merge one stored attempt into its learner's summary.
-
-    The request that creates a summary also folds in the learner's older attempts (stored
-    before summaries existed, or by a request that died before this step).
-    """
+    """Merge one stored attempt into its learner's summary, or build the summary if it is missing."""
     row = {"item_id": attempt.item_id, "marks": attempt.marks, "completed": attempt.completed}
-    if _summary_merge(user_id=attempt.user_id, course_oid=attempt.course_id, rows=[row]):
+    if not _summary_merge(user_id=attempt.user_id, course_oid=attempt.course_id, rows=[row], create=False):
+        # No summary yet: build it from every stored attempt, this one included.
         attempt_summary_backfill(user_id=attempt.user_id, course_id=attempt.course_id)
 
 
 def attempt_summary_backfill(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
     """Merge every stored attempt of a learner in a course into the summary; return its facts."""
     oid = object_id_parse(course_id, what="course_id")
-    rows = list(ContentAttempt._get_collection().find(
-        {"course_id": oid, "user_id": user_id}, {"_id": 0, "item_id": 1, "marks": 1, "completed": 1}))
-    _summary_merge(user_id=user_id, course_oid=oid, rows=rows)
-    return summary_facts(*_rows_fold(rows))
+    rows = list(ContentAttempt._get_collection().find({"course_id": oid, "user_id": user_id},
+                                                      _ATTEMPT_FIELDS))
+    _summary_merge(user_id=user_id, course_oid=oid, rows=rows, create=True)
+    best, done = _rows_fold(rows)
+    return attempt_facts_from_summary(best_marks=best, done_items=done)
 
 
-def _summary_merge(*, user_id: int, course_oid: ObjectId, rows: list[dict]) -> bool:
-    """Raise the stored summary to cover `rows`; True if this call created the summary.
+def attempt_summaries_rebuild(*, course_id: str | ObjectId) -> Iterable[tuple[int, bool]]:
+    """Merge every attempt of a course into its learners' summaries, one learner at a time.
+
+    Yields (user_id, changed) per learner with attempts; a summary that already covered all of
+    them is left as it was. For data written by processes that predate summaries.
+    """
+    oid = object_id_parse(course_id, what="course_id")
+    user_ids = ContentAttempt._get_collection().distinct("user_id", {"course_id": oid})
+    for user_id in sorted(user_ids):
+        before = attempt_summary_facts(user_id=user_id, course_id=oid)
+        after = attempt_summary_backfill(user_id=user_id, course_id=oid)
+        yield user_id, before is None or _facts_key(before) != _facts_key(after)
+
+
+def _facts_key(facts: list[AttemptFact]) -> set[tuple]:
+    return {(fact.item_id, fact.marks, fact.completed) for fact in facts}
+
+
+def _summary_merge(*, user_id: int, course_oid: ObjectId, rows: list[dict], create: bool) -> bool:
+    """Raise the stored summary to cover `rows` (creating it if `create`); False if there was
+    none to raise.
 
     `$max` and `$addToSet` never lower what is stored, so concurrent merges and repeats are safe.
     """
@@ -57,10 +81,10 @@ def _summary_merge(*, user_id: int, course_oid: ObjectId, rows: list[dict]) -> b
     collection = AttemptSummary._get_collection()
     query = {"user_id": user_id, "course_id": course_oid}
     try:
-        return collection.update_one(query, update, upsert=True).upserted_id is not None
-    except DuplicateKeyError:  # a concurrent request created it a moment ago
-        collection.update_one(query, update)
-        return False
+        result = collection.update_one(query, update, upsert=create)
+    except DuplicateKeyError:  # a concurrent backfill created it a moment ago
+        result = collection.update_one(query, update)
+    return create or result.matched_count == 1
 
 
 def _rows_fold(rows: list[dict]) -> tuple[dict[str, float], set[str]]:
@@ -74,4 +98,3 @@ def _rows_fold(rows: list[dict]) -> tuple[dict[str, float], set[str]]:
         if row.get("completed"):
             done.add(item_id)
     return best, done
-

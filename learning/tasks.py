@@ -8,6 +8,5 @@ from learning.services import attempt_followups_repair
 
 @domain_task(name="SWEEP_PENDING_WORK")
 def sweep_pending_work() -> dict:
-    """Finish attempts a failed request left half-recorded, then re-queue parked work."""
-    repaired = attempt_followups_repair()
-    return {"attempts_repaired": repaired, "requeued": pending_work_sweep()}
+    """Re-queue parked work, then finish attempts a failed request left half-recorded."""
+    return {"requeued": pending_work_sweep(), "attempts_repaired": attempt_followups_repair()}

@@ -84,17 +84,24 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
     """Why the item is locked for the learner, or None if they may attempt it.
 
     The cache answers when it already shows the item open for this outline; otherwise the
-    unlocks are computed from MongoDB, so a learner who just finished the previous item is
-    never refused because the worker has not caught up yet.
+    unlocks are computed from MongoDB (the attempt summary, then every attempt before refusing),
+    so a learner who just finished the previous item is never refused because the worker has
+    not caught up yet.
     """
     cached, _ = _cache_read(user_id, outline.course_id)
     if (cached and cached.get("outline_version") == outline.version and not _expired(cached)
             and item_id in cached.get("unlocked", {}).get("items", ())):
         return None
-    attempts = (attempt_summary_facts(user_id=user_id, course_id=outline.course_id)
-                or attempt_facts_get(user_id=user_id, course_id=outline.course_id))
-    result = progress_calculate(outline, attempts, now=timezone.now(),
-                                enrolled_at=enrollment_date_get(user_id=user_id, outline=outline))
+    now = timezone.now()
+    enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
+    summary = attempt_summary_facts(user_id=user_id, course_id=outline.course_id)
+    if summary is not None and item_id in progress_calculate(
+            outline, summary, now=now, enrolled_at=enrolled_at).unlocked_items:
+        return None
+    # Refusals are rare: confirm with every attempt, in case the summary merge of one has not
+    # landed yet (its request failed after storing it and the sweep has not run).
+    result = progress_calculate(outline, attempt_facts_get(user_id=user_id, course_id=outline.course_id),
+                                now=now, enrolled_at=enrolled_at)
     if item_id in result.unlocked_items:
         return None
     for element in result.locked:

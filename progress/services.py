@@ -267,10 +267,12 @@ def progress_payload(doc: dict) -> dict:
 
 def _unlock_state(doc: dict) -> dict:
     """What is open and what is locked (and why), from either stored shape."""
-    if doc.get("unlock_state"):
-        return json.loads(doc["unlock_state"])
-    return {"unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
-            "locked": doc.get("locked") or []}
+    # This release removes the separate fields on every write: if they are there, an older
+    # process wrote last (e.g. during a rolling upgrade) and they are the current ones.
+    if "unlocked" in doc or "locked" in doc or not doc.get("unlock_state"):
+        return {"unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
+                "locked": doc.get("locked") or []}
+    return json.loads(doc["unlock_state"])
 
 
 def _number(value: float) -> float | int:

@@ -1,16 +1,23 @@
 """The attempt summary the progress worker reads: best marks and completions per item."""
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+import redis
 from bson import ObjectId
+from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.utils import timezone
+from pymongo.errors import AutoReconnect
 
 from learning.documents import AttemptSummary, ContentAttempt
 from learning.selectors import attempt_facts_get, attempt_summary_facts, course_outline_get
+from learning.services import attempt_followups_repair
 from learning.summaries import attempt_summary_record
 from progress.calculation import progress_calculate
+from progress.keys import progress_pending_key
 from progress.services import progress_recalculate
 from tests.factories import item_ids, python_course_payload
 
@@ -128,11 +135,81 @@ def test_attempts_of_items_removed_from_the_outline_do_not_count(course, staff_c
 
 def test_an_in_flight_attempt_is_not_taken_for_a_half_recorded_one(course):
     """The repair leaves attempts younger than its grace period to the request still handling them."""
-    from learning.services import attempt_followups_repair
-
     body, ada, _ = course
     ContentAttempt(user_id=ada.pk, course_id=body["id"], item_id=item_ids(body)[0], kind="video",
                    completed=True, followup_pending=True,
                    submitted_at=timezone.now() - timedelta(seconds=5)).save()
     assert attempt_followups_repair(older_than_seconds=30) == 0
     assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
+
+
+def test_a_summary_is_never_created_without_the_learners_older_attempts(course, monkeypatch):
+    """The summary is created by one write holding every stored attempt: if that write fails,
+    there is no summary (the next read builds a whole one), never one with only the new attempt."""
+    body, ada, client = course
+    stored_before_summaries(body, ada.pk)
+    collection_class = type(AttemptSummary._get_collection())  # mongomock's or pymongo's
+    original = collection_class.update_one
+
+    def creating_fails(self, filter, update, upsert=False, **kwargs):
+        if self.name == "attempt_summaries" and upsert:
+            raise AutoReconnect("connection reset")
+        return original(self, filter, update, upsert=upsert, **kwargs)
+
+    monkeypatch.setattr(collection_class, "update_one", creating_fails)
+    article = item_ids(body)[3]
+    response = client.post(f"/api/v1/courses/{body['id']}/attempts/", {"content_id": article, "completed": True},
+                           format="json")
+    assert response.status_code == 202  # stored; the sweep finishes the rest
+    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
+    monkeypatch.undo()
+    assert progress_recalculate(user_id=ada.pk, course_id=body["id"])["completed_items"] == 3
+    assert summary_of(ada.pk, body["id"])["done_items"] == sorted([item_ids(body)[0], article])
+
+
+def test_the_lock_check_counts_an_attempt_missing_from_the_summary(staff, make_user, client_for,
+                                                                    progress_queue_paused):
+    """An attempt whose request failed after storing it is not in the summary until the sweep
+    runs; the learner is still let through to what it unlocks."""
+    body = client_for(staff).post("/api/v1/courses/", python_course_payload(), format="json").json()
+    lee = make_user("lee")
+    client = client_for(lee)
+    client.post(f"/api/v1/courses/{body['id']}/enroll/")
+    video, quiz, homework, article, _ = item_ids(body)
+    attempts = f"/api/v1/courses/{body['id']}/attempts/"
+    assert client.post(attempts, {"content_id": video, "completed": True}, format="json").status_code == 202
+    assert client.post(attempts, {"content_id": quiz, "answers": [1, 0]}, format="json").status_code == 202
+    ContentAttempt(user_id=lee.pk, course_id=body["id"], item_id=homework, kind="assignment", marks=15.0,
+                   graded_by=staff.pk, followup_pending=True).save()  # the grade's follow-up failed
+    assert homework not in summary_of(lee.pk, body["id"])["best_marks"]
+    response = client.post(attempts, {"content_id": article, "completed": True}, format="json")
+    assert response.status_code == 202, response.json()
+
+
+def test_rebuilding_summaries_folds_in_attempts_an_older_release_stored(course, staff_client):
+    """During a rolling upgrade, processes without summaries store attempts without merging
+    them; the command merges them and queues the learners' recalculation."""
+    body, ada, client = course
+    client.post(f"/api/v1/courses/{body['id']}/attempts/", {"content_id": item_ids(body)[3], "completed": True},
+                format="json")
+    stored_before_summaries(body, ada.pk)  # by an old process, after the summary existed
+    assert len(summary_of(ada.pk, body["id"])["done_items"]) == 1
+    out, err = io.StringIO(), io.StringIO()
+    call_command("rebuild_attempt_summaries", "--course", body["id"], stdout=out, stderr=err)
+    assert "checked 1 learner(s) in 1 course(s): 1 summary(ies) changed" in out.getvalue()
+    assert "1 learner(s), 1 summary(ies) changed" in err.getvalue()
+    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0},
+                                              "done_items": sorted([item_ids(body)[0], item_ids(body)[3]])}
+    assert redis.Redis.from_url(settings.REDIS_URL).exists(progress_pending_key(ada.pk, body["id"]))
+    again = io.StringIO()
+    call_command("rebuild_attempt_summaries", "--all", stdout=again, stderr=io.StringIO())
+    assert "1 learner(s) in 1 course(s): 0 summary(ies) changed" in again.getvalue()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--course", "zzz"], "course_id must be a 24-character hex string"),
+    (["--course", "0123456789abcdef01234567"], "not found"),
+])
+def test_rebuilding_summaries_refuses_a_bad_course(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("rebuild_attempt_summaries", *args)

@@ -101,3 +101,17 @@ def test_progress_stored_by_an_earlier_release_reads_the_same_and_is_rewritten(e
     doc = collection.find_one({"user_id": user.pk})
     assert "unlocked" not in doc and "locked" not in doc
     assert json.loads(doc["unlock_state"]) == {"unlocked": current["unlocked"], "locked": current["locked"]}
+
+
+def test_lock_details_written_last_by_an_older_process_win(enrolled):
+    """During a rolling upgrade an older worker may write the separate fields after this
+    release wrote `unlock_state`; what it wrote last is what reads show."""
+    course, user, client = enrolled
+    cid = course["id"]
+    progress_recalculate(user_id=user.pk, course_id=cid)
+    older = {"sections": ["s"], "lessons": ["l"], "items": ["i"]}
+    CourseProgress._get_collection().update_one({"user_id": user.pk},
+                                                {"$set": {"unlocked": older, "locked": []}})
+    redis.Redis.from_url(settings.REDIS_URL).delete(f"user:{user.pk}:course:{cid}:progress")
+    body = client.get(f"/api/v1/courses/{cid}/progress/").json()
+    assert body["unlocked"] == older and body["locked"] == []
