@@ -3,30 +3,20 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from config.exceptions import DomainError
 from leaderboard.services import leaderboard_course_rebuild
-from learning.selectors import course_get, course_ids_all
+from learning.management.course_choice import course_choice_add, course_choice_ids
 
 
 class Command(BaseCommand):
     help = "Rebuild leaderboards from MongoDB (all-time and this week's board), in this process."
 
     def add_arguments(self, parser) -> None:
-        which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--course", help="id of the course whose boards to rebuild")
-        which.add_argument("--all", action="store_true", help="rebuild every course's boards")
+        course_choice_add(parser, what="boards to rebuild")
 
-    def handle(self, *args, course: str | None = None, all: bool = False, **options) -> None:
-        if course:
-            try:
-                course_get(course_id=course)
-            except DomainError as exc:
-                raise CommandError(exc.detail) from exc
-            course_ids = [course]
-        else:
-            course_ids = course_ids_all()
+    def handle(self, *args, course: str | None = None, **options) -> None:
+        course_ids = course_choice_ids(course=course)
         started = time.perf_counter()
         for index, course_id in enumerate(course_ids, start=1):
             prefix = f"[{index}/{len(course_ids)}] course {course_id}"

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import time
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
-from config.exceptions import DomainError
-from learning.selectors import course_get, course_ids_all
+from learning.management.course_choice import course_choice_add, course_choice_ids
 from learning.summaries import attempt_summaries_rebuild
 from progress.services import progress_recalculation_request
 
@@ -17,19 +16,10 @@ class Command(BaseCommand):
             "once after upgrading from a release without attempt summaries.")
 
     def add_arguments(self, parser) -> None:
-        which = parser.add_mutually_exclusive_group(required=True)
-        which.add_argument("--course", help="id of the course whose learners' summaries to rebuild")
-        which.add_argument("--all", action="store_true", help="every course")
+        course_choice_add(parser, what="learners' summaries to rebuild")
 
-    def handle(self, *args, course: str | None = None, all: bool = False, **options) -> None:
-        if course:
-            try:
-                course_get(course_id=course)
-            except DomainError as exc:
-                raise CommandError(exc.detail) from exc
-            course_ids = [course]
-        else:
-            course_ids = course_ids_all()
+    def handle(self, *args, course: str | None = None, **options) -> None:
+        course_ids = course_choice_ids(course=course)
         started = time.perf_counter()
         learners = changed = 0
         for index, course_id in enumerate(course_ids, start=1):
