@@ -143,28 +143,30 @@ def test_an_in_flight_attempt_is_not_taken_for_a_half_recorded_one(course):
     assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
 
 
-def test_a_summary_is_never_created_without_the_learners_older_attempts(course, monkeypatch):
-    """The summary is created by one write holding every stored attempt: if that write fails,
-    there is no summary (the next read builds a whole one), never one with only the new attempt."""
-    body, ada, client = course
+def test_a_summary_is_never_created_without_the_learners_older_attempts(course, staff_client, monkeypatch):
+    """A missing summary is created by one write holding every stored attempt: if reading the
+    older attempts fails, there is no summary (the next recalculation builds a whole one), never
+    one holding only the new attempt."""
+    body, ada, _ = course
     stored_before_summaries(body, ada.pk)
-    collection_class = type(AttemptSummary._get_collection())  # mongomock's or pymongo's
-    original = collection_class.update_one
+    collection_class = type(ContentAttempt._get_collection())  # mongomock's or pymongo's
+    original = collection_class.find
 
-    def creating_fails(self, filter, update, upsert=False, **kwargs):
-        if self.name == "attempt_summaries" and upsert:
+    def attempts_unreadable(self, *args, **kwargs):
+        if self.name == "content_attempts":
             raise AutoReconnect("connection reset")
-        return original(self, filter, update, upsert=upsert, **kwargs)
+        return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(collection_class, "update_one", creating_fails)
-    article = item_ids(body)[3]
-    response = client.post(f"/api/v1/courses/{body['id']}/attempts/", {"content_id": article, "completed": True},
-                           format="json")
+    monkeypatch.setattr(collection_class, "find", attempts_unreadable)
+    homework = item_ids(body)[2]  # a staff grade: no lock check reads the attempts first
+    response = staff_client.post(f"/api/v1/courses/{body['id']}/attempts/",
+                                 {"content_id": homework, "user_id": ada.pk, "marks": 12}, format="json")
     assert response.status_code == 202  # stored; the sweep finishes the rest
-    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
     monkeypatch.undo()
+    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
     assert progress_recalculate(user_id=ada.pk, course_id=body["id"])["completed_items"] == 3
-    assert summary_of(ada.pk, body["id"])["done_items"] == sorted([item_ids(body)[0], article])
+    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0, homework: 12.0},
+                                              "done_items": [item_ids(body)[0]]}
 
 
 def test_the_lock_check_counts_an_attempt_missing_from_the_summary(staff, make_user, client_for,
