@@ -9,9 +9,8 @@ from django.utils.dateparse import parse_datetime
 from mongoengine.errors import NotUniqueError
 
 from analytics.documents import ActivityLog
-from learning.dispatch import task_dispatch
-
-LOG_ACTIVITY = "LOG_ACTIVITY"
+from config.dispatch import task_dispatch
+from config.task_names import LOG_ACTIVITY
 
 
 def activity_log_request(*, user_id: int, verb: str, course_id: str | None = None,

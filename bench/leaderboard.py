@@ -64,7 +64,7 @@ def _redis_start(workdir: str) -> tuple[str, subprocess.Popen | None]:
 WORKDIR = tempfile.mkdtemp(prefix="bench-leaderboard-")
 REDIS_URL, REDIS_PROCESS = _redis_start(WORKDIR)
 os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings",
+    "DJANGO_SETTINGS_MODULE": "config.settings.base",
     "REDIS_URL": REDIS_URL,
     "CELERY_BROKER_URL": REDIS_URL.rsplit("/", 1)[0] + "/15",
     "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",

@@ -34,8 +34,7 @@ from config.celery import app as celery_app  # noqa: E402
 from config.tasks import domain_task  # noqa: E402
 from learning.documents import ContentAttempt, Course  # noqa: E402
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec  # noqa: E402
-from learning.services import course_create  # noqa: E402
-from learning.summaries import attempt_summary_backfill  # noqa: E402
+from learning.services import attempt_summary_merge, course_create  # noqa: E402
 from progress.calculation import progress_calculate  # noqa: E402
 from progress.services import progress_recalculate  # noqa: E402
 
@@ -195,13 +194,14 @@ def bench_course(items: int = 100, attempts: int = 200) -> tuple[str, int]:
             for i in range(10)]} for lesson in range(2)]} for s in range(items // 20)]
     course = course_create(data={"title": "Bench", "slug": f"bench-{ObjectId()}", "unlock_mode": "sequential",
                                  "published": True, "sections": sections}, created_by=1)
-    item_ids = [item.id for s in course.sections for lesson in s.lessons for item in lesson.items]
+    item_ids = [item.id for item in course.outline.items()]
     rng = random.Random(7)
     user_id = 4242
-    ContentAttempt.objects.insert([
+    stored = ContentAttempt.objects.insert([
         ContentAttempt(user_id=user_id, course_id=course.id, item_id=item_ids[n % (items * 7 // 10)],
                        kind="assignment", marks=rng.randint(0, 10)) for n in range(attempts)])
-    attempt_summary_backfill(user_id=user_id, course_id=course.id)  # what their requests kept up to date
+    for attempt in stored:  # what their requests kept up to date
+        attempt_summary_merge(attempt=attempt)
     return str(course.id), user_id
 
 

@@ -1,11 +1,13 @@
 """The Celery application; task modules are discovered from the installed apps."""
 from __future__ import annotations
 
+import logging.config
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("lms")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -21,12 +23,20 @@ def _redbeat_settings(sender: Celery, **kwargs) -> None:
     )
 
 
-def _worker_extensions() -> None:
-    """Heartbeat bootstep and per-run logs/metrics for every worker, embedded ones included."""
-    from config import task_signals  # noqa: F401 - connects the task signal handlers
+@setup_logging.connect
+def _django_logging(**kwargs) -> None:
+    """Workers and beat log exactly as the API does (settings.LOGGING), not in Celery's format."""
+    from django.conf import settings
+
+    logging.config.dictConfig(settings.LOGGING)
+
+
+def _extensions() -> None:
+    """Request ids on every published task; heartbeat and per-run logs/metrics for every worker."""
+    from config import request_id, task_signals  # noqa: F401 - connect their signal handlers
     from config.heartbeat import WorkerHeartbeat
 
     app.steps["worker"].add(WorkerHeartbeat)
 
 
-_worker_extensions()
+_extensions()

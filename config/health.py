@@ -89,7 +89,7 @@ def _metrics_allowed(request) -> bool:
 
 def _scrape_gauges():
     """Queue depth (messages waiting per Celery queue), parked work, newest heartbeat age."""
-    from learning.dispatch import pending_work_count
+    from config.dispatch import pending_work_count
 
     depths = []
     with celery_app.connection_for_read() as connection:

@@ -20,14 +20,15 @@ from config.metrics import (
     TASK_RUNS,
     metric_observe,
 )
+from config.task_names import REBUILD_LEADERBOARD, RECALCULATE_COURSE
 
 logger = logging.getLogger("lms.tasks")
 
 ID_FIELDS = ("user_id", "course_id")
 OUTCOMES = {"SUCCESS": "success", "RETRY": "retry", "FAILURE": "failure"}
 # Per-task histograms beside the generic one, named after what operators ask for.
-NAMED_DURATIONS = {"RECALCULATE_COURSE": RECALCULATION_DURATION,
-                   "REBUILD_LEADERBOARD": REBUILD_DURATION}
+NAMED_DURATIONS = {RECALCULATE_COURSE: RECALCULATION_DURATION,
+                   REBUILD_LEADERBOARD: REBUILD_DURATION}
 
 _runs: dict[str, dict] = {}
 _lock = threading.Lock()

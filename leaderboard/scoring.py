@@ -5,6 +5,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from learning.documents import MAX_COURSE_MARKS
+
 # A sorted-set score is a double: integers are exact up to 2^53. The composite packs the
 # points (in cents) above 31 bits of "how early the learner reached them", so one ZREVRANGE
 # lists higher points first and, among equal points, whoever reached them first.
@@ -14,6 +16,8 @@ TIME_BITS = 31
 TIME_MAX = (1 << TIME_BITS) - 1  # seconds: 2^31 s after 2024-01-01 is 2092-01-19
 MAX_CENTS = ((1 << 53) - 1) >> TIME_BITS  # 4,194,303 cents = 41,943.03 points
 MAX_POINTS = MAX_CENTS / 100
+if round(MAX_COURSE_MARKS * 100) > MAX_CENTS:
+    raise RuntimeError("learning.documents.MAX_COURSE_MARKS exceeds what a composite score holds")
 
 DISTINCT = "distinct"
 COMPETITION = "competition"

@@ -20,9 +20,8 @@ from leaderboard.scoring import (
     points_from_cents,
     slice_ranks,
     week_parse,
-    window_expire_at,
 )
-from leaderboard.services import current_week, leaderboard_board_rebuild
+from leaderboard.windows import current_week, window_expiry
 from learning.selectors import object_id_parse, profiles_get_many
 
 # Shared by both scripts: how many members have strictly more points than composite `s`.
@@ -86,7 +85,7 @@ def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime 
         raise InvalidInput(f"{week} has not started yet (this week is {this_week.label})",
                            code="invalid_week")
     retention = settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS
-    if window_expire_at(chosen, retention_weeks=retention) <= now:
+    if window_expiry(chosen) <= now:
         raise NotFound(f"{week} is older than the {retention}-week retention of weekly boards",
                        code="week_expired")
     return chosen
@@ -108,14 +107,10 @@ def _script_run(script: str, course_id: str, window: Window, args: list) -> list
                                *args, settings.LEADERBOARD_RANKING)
 
 
-def _read(script: str, course_id: str, window: Window, args: list) -> list:
-    """Run a read script; if the board is missing, rebuild it once (whoever holds the lock) and re-read."""
+def _read(script: str, course_id: str, window: Window, args: list) -> list | None:
+    """Run a read script; None when the board is missing (never built, expired or flushed)."""
     result = _script_run(script, course_id, window, args)
-    if not result[0]:
-        leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True,
-                                  wait_seconds=settings.LEADERBOARD_MISS_WAIT_SECONDS)
-        result = _script_run(script, course_id, window, args)
-    return result
+    return result if result[0] else None
 
 
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
@@ -123,16 +118,25 @@ def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> di
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 
-def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window = ALL_TIME) -> dict:
-    """Top learners from `offset`: 1 Redis round trip and 1 batched MongoDB profile read."""
-    _, count, mode, page, first_higher = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
+def leaderboard_page(*, course_id: str, limit: int, offset: int,
+                     window: Window = ALL_TIME) -> dict | None:
+    """Top learners from `offset`: 1 Redis round trip and 1 batched MongoDB profile read; None
+    when the board is missing."""
+    result = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
+    if result is None:
+        return None
+    _, count, mode, page, first_higher = result
     return {**_header(course_id, window, mode, count),
             "results": _entries(page, offset, first_higher, mode)}
 
 
-def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME) -> dict:
-    """A learner's rank, points and percentile, the board size, and the K learners above and below."""
+def leaderboard_me(*, course_id: str, user_id: int, around: int,
+                   window: Window = ALL_TIME) -> dict | None:
+    """A learner's rank, points and percentile, the board size, and the K learners above and
+    below; None when the board is missing."""
     result = _read(_ME_SCRIPT, course_id, window, [str(user_id), around])
+    if result is None:
+        return None
     header = {**_header(course_id, window, result[2], result[1]), "user_id": user_id}
     if result[3] < 0:
         return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,

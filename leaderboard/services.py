@@ -5,14 +5,15 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
 
 import redis.exceptions
 from django.conf import settings
 from django.utils import timezone
 
+from config.dispatch import task_dispatch
 from config.metrics import DRIFT_FOUND, metric_inc
 from config.redis import redis_client
+from config.task_names import REBUILD_LEADERBOARD, UPDATE_LEADERBOARD
 from leaderboard import keys
 from leaderboard.aggregation import (
     Score,
@@ -21,20 +22,12 @@ from leaderboard.aggregation import (
     scores_aggregate,
 )
 from leaderboard.documents import LeaderboardSettings
-from leaderboard.scoring import (
-    ALL_TIME,
-    Window,
-    composite_encode,
-    week_containing,
-    window_expire_at,
-)
-from learning.dispatch import task_dispatch
+from leaderboard.scoring import ALL_TIME, Window, composite_encode
+from leaderboard.selectors import leaderboard_me, leaderboard_page
+from leaderboard.windows import current_week, update_windows, window_expiry
 from learning.selectors import course_ids_all, object_id_parse
 
 logger = logging.getLogger(__name__)
-
-UPDATE_LEADERBOARD = "UPDATE_LEADERBOARD"
-REBUILD_LEADERBOARD = "REBUILD_LEADERBOARD"
 
 # Release the lock only if we still own it (it may have expired and been taken by another).
 _RELEASE_LOCK = """
@@ -108,25 +101,6 @@ def leaderboard_rebuild_request(*, course_id: str) -> str | None:
     return task_id if queued else None
 
 
-# --- Windows ------------------------------------------------------------------------------------
-
-def current_week(*, now: datetime | None = None) -> Window:
-    """The week window holding `now`."""
-    return week_containing(now or timezone.now(), start_weekday=settings.LEADERBOARD_WEEK_START)
-
-
-def update_windows(*, now: datetime | None = None) -> list[Window]:
-    """Boards one learner update touches: all-time, this week and last week (late messages)."""
-    week = current_week(now=now)
-    previous = week_containing(week.start - timedelta(days=1),
-                               start_weekday=settings.LEADERBOARD_WEEK_START)
-    return [ALL_TIME, week, previous]
-
-
-def _expire_at(window: Window) -> datetime | None:
-    return window_expire_at(window, retention_weeks=settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS)
-
-
 def _encode(score: Score) -> int:
     cents, reached_at = score
     return composite_encode(cents=cents, reached_at=reached_at)
@@ -149,7 +123,7 @@ def leaderboard_scores_write(*, course_id: str, user_id: int, seq: int, windows:
         keys_ += [keys.board_key(course_id, name), keys.rebuild_lock_key(course_id, name),
                   keys.dirty_key(course_id, name), keys.empty_marker_key(course_id, name)]
         score = scores.get(name)
-        expire_at = _expire_at(window)
+        expire_at = window_expiry(window)
         args += [name, "" if score is None else str(_encode(score)),
                  int(expire_at.timestamp()) if expire_at else 0]
     return int(redis_client().eval(_APPLY, len(keys_), *keys_, *args))
@@ -230,7 +204,7 @@ def _board_write(client: redis.Redis, course_id: str, window: Window, scores: di
     name = window.name
     tmp, live = keys.board_tmp_key(course_id, name), keys.board_key(course_id, name)
     empty = keys.empty_marker_key(course_id, name)
-    expire_at = _expire_at(window)
+    expire_at = window_expiry(window)
     client.delete(tmp)
     items = list(scores.items())
     batch_size = settings.LEADERBOARD_REBUILD_BATCH
@@ -341,3 +315,31 @@ def leaderboard_config_set(*, course_id: str, ranking: str | None, updated_by: i
     config_mirror(course_id=course_id)
     return {"course_id": course_id, "ranking": ranking or settings.LEADERBOARD_RANKING,
             "ranking_override": ranking}
+
+
+# --- Reads that repair ---------------------------------------------------------------------------
+
+def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
+                                    window: Window = ALL_TIME) -> dict:
+    """A page of the board; a missing board is rebuilt from MongoDB first (once, whoever holds the
+    lock; the others wait for it)."""
+    page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window)
+    if page is None:
+        _board_rebuild_for_reader(course_id, window)
+        page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window)
+    return page
+
+
+def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
+                                  window: Window = ALL_TIME) -> dict:
+    """A learner's rank and neighbours; a missing board is rebuilt from MongoDB first."""
+    me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window)
+    if me is None:
+        _board_rebuild_for_reader(course_id, window)
+        me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window)
+    return me
+
+
+def _board_rebuild_for_reader(course_id: str, window: Window) -> None:
+    leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True,
+                              wait_seconds=settings.LEADERBOARD_MISS_WAIT_SECONDS)

@@ -1,15 +1,12 @@
-"""MongoDB documents of the learning domain: course outlines, enrollments, attempts, profiles."""
+"""MongoDB documents of the learning domain: courses, enrollments, attempts, profiles."""
 from __future__ import annotations
 
-from bson import ObjectId
 from django.utils import timezone
 from mongoengine import (
     BooleanField,
     DateTimeField,
     DictField,
     Document,
-    EmbeddedDocument,
-    EmbeddedDocumentListField,
     FloatField,
     IntField,
     ListField,
@@ -17,71 +14,39 @@ from mongoengine import (
     StringField,
 )
 
+from learning.outline import Outline, outline_from_document
+
 ITEM_KINDS = ("video", "article", "quiz", "assignment")
 UNLOCK_MODES = ("sequential", "open")
-
-
-class Question(EmbeddedDocument):
-    """A multiple-choice quiz question with its answer key."""
-
-    prompt = StringField(required=True)
-    choices = ListField(StringField(), required=True)
-    answer = IntField(required=True, min_value=0)
-    marks = FloatField(required=True, min_value=0)
-
-
-class Item(EmbeddedDocument):
-    """A content item inside a lesson; its order is its position in the lesson."""
-
-    id = ObjectIdField(required=True, default=ObjectId)
-    key = StringField()
-    title = StringField(required=True)
-    kind = StringField(required=True, choices=ITEM_KINDS)
-    max_marks = FloatField(default=0, min_value=0)
-    pass_marks = FloatField(min_value=0, null=True)
-    optional = BooleanField(default=False)
-    questions = EmbeddedDocumentListField(Question)
-    rules = DictField()
-
-
-class Lesson(EmbeddedDocument):
-    """A lesson: an ordered list of items."""
-
-    id = ObjectIdField(required=True, default=ObjectId)
-    key = StringField()
-    title = StringField(required=True)
-    items = EmbeddedDocumentListField(Item)
-    rules = DictField()
-
-
-class Section(EmbeddedDocument):
-    """A section: an ordered list of lessons."""
-
-    id = ObjectIdField(required=True, default=ObjectId)
-    key = StringField()
-    title = StringField(required=True)
-    lessons = EmbeddedDocumentListField(Lesson)
-    rules = DictField()
+# The most marks a course's items may add up to: what a leaderboard score holds exactly
+# (leaderboard.scoring checks its encoding against this).
+MAX_COURSE_MARKS = 41_943.03
 
 
 class Course(Document):
-    """A course with its whole outline in one document, so one read fetches every item."""
+    """A course with its whole outline in one document, so one read fetches every item.
+
+    `sections` is the stored form of learning.outline.Outline (outline_to_document).
+    """
 
     title = StringField(required=True, max_length=200)
     slug = StringField(required=True, unique=True, max_length=100)
     description = StringField(default="")
     unlock_mode = StringField(default="sequential", choices=UNLOCK_MODES)
     published = BooleanField(default=False)
-    sections = EmbeddedDocumentListField(Section)
+    sections = ListField(DictField())
     # Bumped on every outline change; progress computed for an older outline is stale.
     outline_version = IntField(default=1)
-    # Some rule counts days since enrollment (the progress worker then reads the enrollment).
-    uses_enrollment_date = BooleanField(default=False)
     created_by = IntField()
     created_at = DateTimeField(default=timezone.now)
     updated_at = DateTimeField(default=timezone.now)
 
     meta = {"collection": "courses", "indexes": ["published"]}
+
+    @property
+    def outline(self) -> Outline:
+        """This document's outline (parsed on each call; learning.selectors caches by version)."""
+        return outline_from_document(self.to_mongo())
 
 
 class Enrollment(Document):
@@ -121,7 +86,7 @@ class ContentAttempt(Document):
     meta = {
         "collection": "content_attempts",
         "indexes": [
-            # All of one user's attempts in one course (summary backfill, leaderboard update).
+            # All of one user's attempts in one course (leaderboard update, lock checks).
             ("course_id", "user_id"),
             # The leaderboard rebuild's query: all attempts of a course, grouped by user.
             ("course_id", "item_id"),
@@ -156,14 +121,3 @@ class LearnerProfile(Document):
     avatar_url = StringField(default="", max_length=500)
 
     meta = {"collection": "learner_profiles"}
-
-
-class PendingWork(Document):
-    """Derived work that could not be queued (broker down); the beat sweep re-queues it."""
-
-    key = StringField(required=True, unique=True)
-    task_name = StringField(required=True)
-    kwargs = DictField()
-    created_at = DateTimeField(default=timezone.now)
-
-    meta = {"collection": "pending_work", "indexes": ["created_at"]}

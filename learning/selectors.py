@@ -10,10 +10,9 @@ from bson.errors import InvalidId
 
 from config.exceptions import Forbidden, InvalidInput, NotFound
 from learning.documents import AttemptSummary, ContentAttempt, Course, Enrollment, LearnerProfile
-from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
+from learning.outline import AttemptFact, ItemSpec, Outline, outline_from_document
 
-_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "title": 1,
-                       "uses_enrollment_date": 1}
+_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1}
 
 
 def object_id_parse(value: object, *, what: str = "id") -> ObjectId:
@@ -57,8 +56,8 @@ _OUTLINE_CACHE_LOCK = threading.Lock()
 
 
 def course_outline_get(*, course_id: str | ObjectId) -> Outline:
-    """The outline of a course as plain data: one small read of its version when this process
-    already parsed that version, else one more read of the outline."""
+    """The outline of a course: one small read of its version when this process already parsed
+    that version, else one more read of the outline."""
     oid = object_id_parse(course_id, what="course_id")
     collection = Course._get_collection()
     head = collection.find_one({"_id": oid}, {"_id": 0, "outline_version": 1})
@@ -71,13 +70,13 @@ def course_outline_get(*, course_id: str | ObjectId) -> Outline:
     if raw is None:
         raise NotFound(f"Course {course_id} not found")
     # Keyed by the version of the document actually read (it may have changed in between).
-    return _outline_remember(outline_from_raw(raw))
+    return _outline_remember(outline_from_document(raw))
 
 
 def course_outline_of(*, course: Course) -> Outline:
     """The outline of a course document already read, parsed once per outline version."""
     outline = _outline_cached((str(course.id), course.outline_version))
-    return outline or _outline_remember(outline_from_raw(course.to_mongo()))
+    return outline or _outline_remember(outline_from_document(course.to_mongo()))
 
 
 def _outline_cached(key: tuple[str, int]) -> Outline | None:
@@ -96,45 +95,6 @@ def _outline_remember(outline: Outline) -> Outline:
     return outline
 
 
-def outline_from_raw(raw: dict) -> Outline:
-    """Build an Outline from a raw course document (or a Course's to_mongo())."""
-    return Outline(
-        course_id=str(raw.get("_id", "")),
-        unlock_mode=raw.get("unlock_mode", "sequential"),
-        version=raw.get("outline_version", 1),
-        needs_enrollment_date=raw.get("uses_enrollment_date", False),
-        sections=tuple(
-            SectionSpec(
-                id=str(section["id"]),
-                title=section["title"],
-                rules=section.get("rules") or {},
-                lessons=tuple(
-                    LessonSpec(
-                        id=str(lesson["id"]),
-                        title=lesson["title"],
-                        rules=lesson.get("rules") or {},
-                        items=tuple(_item_spec(item) for item in lesson.get("items", ())),
-                    )
-                    for lesson in section.get("lessons", ())
-                ),
-            )
-            for section in raw.get("sections", ())
-        ),
-    )
-
-
-def _item_spec(item: dict) -> ItemSpec:
-    return ItemSpec(
-        id=str(item["id"]),
-        title=item["title"],
-        kind=item["kind"],
-        max_marks=float(item.get("max_marks") or 0),
-        pass_marks=item.get("pass_marks"),
-        optional=bool(item.get("optional", False)),
-        rules=item.get("rules") or {},
-    )
-
-
 def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
     """All of one learner's attempts in one course, in one read."""
     oid = object_id_parse(course_id, what="course_id")
@@ -146,22 +106,22 @@ def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[Attemp
             for doc in cursor]
 
 
-def attempt_summary_facts(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact] | None:
-    """Per item, the best marks and completion of a learner's attempts, in one read; None if the
-    learner has no summary yet."""
+def attempt_summary_facts(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
+    """Per item, the best marks and completion of a learner's merged attempts, in one read."""
     doc = AttemptSummary._get_collection().find_one(
         {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")},
-        {"_id": 0, "best_marks": 1, "done_items": 1})
-    if doc is None:
-        return None
-    return attempt_facts_from_summary(best_marks=doc.get("best_marks") or {},
-                                      done_items=set(doc.get("done_items") or ()))
-
-
-def attempt_facts_from_summary(*, best_marks: dict[str, float], done_items: set[str]) -> list[AttemptFact]:
-    """One fact per item that has a graded or a completed attempt."""
+        {"_id": 0, "best_marks": 1, "done_items": 1}) or {}
+    best_marks, done_items = doc.get("best_marks") or {}, set(doc.get("done_items") or ())
     return [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
             for item_id in best_marks.keys() | done_items]
+
+
+def course_item_get(*, outline: Outline, item_id: str) -> ItemSpec:
+    """The item of the course with this id, or NotFound naming it."""
+    item = outline.item_index.get(str(object_id_parse(item_id, what="content_id")))
+    if item is None:
+        raise NotFound(f"Item {item_id} is not part of this course.", code="unknown_item")
+    return item
 
 
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:

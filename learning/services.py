@@ -1,67 +1,52 @@
-"""Writes of the learning domain: courses, learners, enrollments and attempts."""
+"""Writes of the learning domain: courses, learners, enrollments, attempts and their summaries.
+
+Only the catalogue's own records: what follows from them (progress, boards, activity) is
+queued by the flows (flows/), which call these services first.
+"""
 from __future__ import annotations
 
-import json
-import logging
-from datetime import timedelta
+from dataclasses import dataclass
 
-import redis.exceptions
 from bson import ObjectId
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mongoengine.errors import NotUniqueError
-from pymongo.errors import PyMongoError
+from pymongo.errors import DuplicateKeyError
 
-from analytics.services import activity_log_request
-from config.exceptions import Conflict, Forbidden, InvalidInput, Locked, NotFound
-from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
-from leaderboard.scoring import MAX_POINTS
-from leaderboard.services import leaderboard_rebuild_request, leaderboard_update_request
+from config.exceptions import Conflict, Forbidden, InvalidInput
 from learning.documents import (
+    MAX_COURSE_MARKS,
+    AttemptSummary,
     ContentAttempt,
     Course,
     Enrollment,
-    Item,
     LearnerProfile,
-    Lesson,
-    Question,
-    Section,
 )
-from learning.selectors import (
-    course_get,
-    course_outline_of,
-    enrollment_get,
-    object_id_parse,
-    outline_from_raw,
+from learning.outline import (
+    ItemSpec,
+    Outline,
+    OutlineError,
+    outline_from_payload,
+    outline_to_document,
+    payload_elements,
 )
-from learning.summaries import attempt_summary_record
-from progress.rules import RuleError, outline_deadlock_find, rule_normalize
-from progress.selectors import item_lock_get
-from progress.services import progress_outline_changed, progress_recalculation_request
-
-logger = logging.getLogger(__name__)
-
-_OUTLINE_FIELDS = ("sections", "unlock_mode")
-# A stored attempt's follow-up failing on these leaves it to the sweep instead of failing the request.
-FOLLOW_UP_ERRORS = (PyMongoError, redis.exceptions.RedisError)
-
+from learning.rules import outline_deadlock_find
+from learning.selectors import course_get, course_outline_of, enrollment_get, object_id_parse
 
 # --- Courses ------------------------------------------------------------------------------------
 
 def course_create(*, data: dict, created_by: int) -> Course:
     """Create a course and its whole outline from validated data."""
-    if any("id" in e for e in _outline_elements(data.get("sections", []))):
+    if any("id" in element for element in payload_elements(data.get("sections", []))):
         raise InvalidInput("A new course cannot reuse ids; leave them out.", code="unexpected_id")
-    course = Course(
-        title=data["title"], slug=data["slug"], description=data.get("description", ""),
-        unlock_mode=data.get("unlock_mode", "sequential"), published=data.get("published", False),
-        sections=_sections_build(data.get("sections", []), existing_ids=set()),
-        created_by=created_by,
-    )
-    _rules_check(course)
-    _marks_total_check(course)
+    course = Course(title=data["title"], slug=data["slug"],
+                    description=data.get("description", ""),
+                    unlock_mode=data.get("unlock_mode", "sequential"),
+                    published=data.get("published", False), created_by=created_by)
+    outline = _outline_checked(course, data.get("sections", []), known_ids=set())
+    course.sections = outline_to_document(outline)
     try:
         course.save()
     except NotUniqueError as exc:
@@ -69,135 +54,61 @@ def course_create(*, data: dict, created_by: int) -> Course:
     return course
 
 
-def course_update(*, course_id: str, data: dict) -> Course:
-    """Apply a full or partial update; an outline change recalculates every enrolled learner.
+def course_update(*, course_id: str, data: dict) -> tuple[Course, bool]:
+    """Apply a full or partial update; return the course and whether its outline changed.
 
     Sections, lessons and items sent with their `id` keep it (and the attempts made on them);
     those sent without one are new; those left out are removed.
     """
     course = course_get(course_id=course_id)
-    before = _outline_signature(course)
+    before = course_outline_of(course=course)
     for field in ("title", "slug", "description", "unlock_mode", "published"):
         if field in data:
             setattr(course, field, data[field])
     if "sections" in data:
-        existing = {str(e.id) for e in _course_elements(course)}
-        course.sections = _sections_build(data["sections"], existing_ids=existing)
-    _rules_check(course)
-    _marks_total_check(course)
-    outline_changed = _outline_signature(course) != before
+        known = {element.id for element in before.elements()}
+        outline = _outline_checked(course, data["sections"], known_ids=known)
+    else:
+        outline = _outline_check(Outline(course_id=before.course_id, unlock_mode=course.unlock_mode,
+                                         sections=before.sections, version=before.version))
+    # What progress depends on: a change here makes every learner's progress stale.
+    outline_changed = (outline.unlock_mode, outline.sections) != (before.unlock_mode, before.sections)
     if outline_changed:
         course.outline_version += 1
+        course.sections = outline_to_document(outline)
     course.updated_at = timezone.now()
     try:
         course.save()
     except NotUniqueError as exc:
         raise Conflict(f"A course with slug '{data.get('slug')}' already exists.", code="slug_taken") from exc
-    if outline_changed:
-        progress_outline_changed(course_id=str(course.id))
-        leaderboard_rebuild_request(course_id=str(course.id))
-    return course
+    return course, outline_changed
 
 
-def _sections_build(sections: list[dict], *, existing_ids: set[str]) -> list[Section]:
-    """Turn validated outline data into embedded documents, checking reused ids."""
-    for element in _outline_elements(sections):
-        if "id" in element and element["id"].lower() not in existing_ids:
-            raise InvalidInput(f"Unknown id {element['id']}: ids must belong to this course.",
-                               code="unknown_id")
-    return [
-        Section(
-            **_ids(section), title=section["title"], rules=section.get("rules") or {},
-            lessons=[
-                Lesson(**_ids(lesson), title=lesson["title"], rules=lesson.get("rules") or {},
-                       items=[_item_build(item) for item in lesson.get("items", [])])
-                for lesson in section.get("lessons", [])
-            ],
-        )
-        for section in sections
-    ]
+def _outline_checked(course: Course, sections: list[dict], *, known_ids: set[str]) -> Outline:
+    """The outline built from API data, refused (400) when its rules or marks cannot work."""
+    try:
+        outline = outline_from_payload(course_id=str(course.id or ""), unlock_mode=course.unlock_mode,
+                                       version=course.outline_version, sections=sections,
+                                       known_ids=known_ids)
+    except OutlineError as exc:
+        raise InvalidInput(str(exc), code=exc.code) from exc
+    return _outline_check(outline)
 
 
-def _item_build(item: dict) -> Item:
-    return Item(
-        **_ids(item), title=item["title"], kind=item["kind"],
-        max_marks=item.get("max_marks", 0.0), pass_marks=item.get("pass_marks"),
-        optional=item.get("optional", False), rules=item.get("rules") or {},
-        questions=[Question(**q) for q in item.get("questions", [])],
-    )
-
-
-def _rules_check(course: Course) -> None:
-    """Normalise every rule (references become ids) and refuse unknown refs and deadlocks."""
-    elements = list(_course_elements(course))
-    refs = {str(e.id): str(e.id) for e in elements}
-    refs.update({e.key: str(e.id) for e in elements if e.key})
-    uses_days = False
-    for element in elements:
-        where = f"{type(element).__name__.lower()} '{element.title}'"
-        try:
-            element.rules = rule_normalize(element.rules, resolve=refs.get, where=where)
-        except RuleError as exc:
-            raise InvalidInput(str(exc), code="invalid_rule") from exc
-        uses_days = uses_days or "available_after_days" in json.dumps(element.rules)
-    course.uses_enrollment_date = uses_days
-    cycle = outline_deadlock_find(outline_from_raw(course.to_mongo()))
+def _outline_check(outline: Outline) -> Outline:
+    """Refuse (400) an outline whose rules wait on each other or whose marks overflow a score."""
+    cycle = outline_deadlock_find(outline)
     if cycle:
         path = " → ".join(f"'{title}'" for title in cycle)
         raise InvalidInput(f"These unlock rules wait on each other, so none could ever open: {path}",
                            code="rule_cycle")
-
-
-def _marks_total_check(course: Course) -> None:
-    """Refuse outlines whose marks add up past what a leaderboard score holds exactly."""
-    total = sum(item.max_marks for section in course.sections for lesson in section.lessons
-                for item in lesson.items)
-    if total > MAX_POINTS:
+    total = outline.marks_total
+    if total > MAX_COURSE_MARKS:
         raise InvalidInput(
-            f"The items' max_marks add up to {total:.2f}; a course may total at most {MAX_POINTS:.2f} "
-            "marks, so that leaderboard scores stay exact (docs/leaderboard.md).",
-            code="marks_total_too_high")
-
-
-def _ids(element: dict) -> dict:
-    ids = {}
-    if "id" in element:
-        ids["id"] = ObjectId(element["id"])
-    if element.get("key"):
-        ids["key"] = element["key"]
-    return ids
-
-
-def _outline_elements(sections: list[dict]):
-    for section in sections:
-        yield section
-        for lesson in section.get("lessons", []):
-            yield lesson
-            yield from lesson.get("items", [])
-
-
-def _course_elements(course: Course):
-    for section in course.sections:
-        yield section
-        for lesson in section.lessons:
-            yield lesson
-            yield from lesson.items
-
-
-def _outline_signature(course: Course) -> object:
-    """What progress depends on: a change here makes every learner's progress stale."""
-    return (course.unlock_mode, [s.to_mongo().to_dict() for s in course.sections])
-
-
-def item_find(course: Course, item_id: str) -> Item:
-    """The item of the course with this id, or NotFound naming it."""
-    oid = object_id_parse(item_id, what="content_id")
-    for section in course.sections:
-        for lesson in section.lessons:
-            for item in lesson.items:
-                if item.id == oid:
-                    return item
-    raise NotFound(f"Item {item_id} is not part of this course.", code="unknown_item")
+            f"The items' max_marks add up to {total:.2f}; a course may total at most "
+            f"{MAX_COURSE_MARKS:.2f} marks, so that leaderboard scores stay exact "
+            "(docs/leaderboard.md).", code="marks_total_too_high")
+    return outline
 
 
 # --- Learners -----------------------------------------------------------------------------------
@@ -223,109 +134,46 @@ def profile_upsert(*, user_id: int, display_name: str, avatar_url: str = "") -> 
 
 # --- Enrollment ---------------------------------------------------------------------------------
 
-def enrollment_create(*, user: AbstractBaseUser, course_id: str) -> tuple[Enrollment, bool]:
-    """Enroll the learner; return the enrollment and whether it is new."""
-    course = course_get(course_id=course_id)
-    if not course.published and not user.is_staff:
-        raise NotFound(f"Course {course_id} not found")
-    existing = enrollment_get(user_id=user.pk, course_id=course.id)
+def enrollment_store(*, user_id: int, course_id: str | ObjectId) -> tuple[Enrollment, bool]:
+    """Store the enrollment once; return it and whether it is new."""
+    oid = object_id_parse(course_id, what="course_id")
+    existing = enrollment_get(user_id=user_id, course_id=oid)
     if existing is not None:
         return existing, False
     try:
-        enrollment = Enrollment(user_id=user.pk, course_id=course.id)
+        enrollment = Enrollment(user_id=user_id, course_id=oid)
         enrollment.save()
     except NotUniqueError:  # a concurrent request enrolled first
-        return enrollment_get(user_id=user.pk, course_id=course.id), False
-    activity_log_request(user_id=user.pk, verb="enrolled", course_id=str(course.id))
-    progress_recalculation_request(user_id=user.pk, course_id=str(course.id))
+        return enrollment_get(user_id=user_id, course_id=oid), False
     return enrollment, True
 
 
 # --- Attempts -----------------------------------------------------------------------------------
 
-def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> ContentAttempt:
-    """Validate and store one attempt, then queue progress, leaderboard and activity work."""
-    course = course_get(course_id=course_id)
-    if not course.published and not actor.is_staff:
-        raise NotFound(f"Course {course_id} not found")
-    item = item_find(course, data["content_id"])
+@dataclass(frozen=True, slots=True)
+class GradedAttempt:
+    """An attempt checked against its item, before it is stored."""
+
+    learner_id: int
+    marks: float | None
+    completed: bool
+    answers: list
+    graded_by: int | None
+
+
+def attempt_grade(*, actor: AbstractBaseUser, item: ItemSpec, data: dict) -> GradedAttempt:
+    """Check an attempt's fields against its item and grade it (quizzes on the server)."""
     if item.kind == "assignment":
         learner_id, marks = _assignment_grade(actor, item, data)
-        completed = False
-        answers: list = []
-    else:
-        if data.get("user_id") not in (None, actor.pk) or "marks" in data:
-            raise Forbidden("Only assignments are graded by staff on behalf of a learner; "
-                            "send your own attempt without user_id or marks.", code="not_allowed")
-        learner_id = actor.pk
-        marks, completed, answers = _learner_attempt(item, data)
-    if enrollment_get(user_id=learner_id, course_id=course.id) is None:
-        who = "You are" if learner_id == actor.pk else f"User {learner_id} is"
-        raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
-    if learner_id == actor.pk and not actor.is_staff:
-        locked = item_lock_get(user_id=learner_id, outline=course_outline_of(course=course),
-                               item_id=str(item.id))
-        if locked is not None:
-            raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
-    attempt = ContentAttempt(user_id=learner_id, course_id=course.id, item_id=item.id,
-                             kind=item.kind, marks=marks, completed=completed, answers=answers,
-                             graded_by=actor.pk if item.kind == "assignment" else None,
-                             followup_pending=True)
-    attempt.save()
-    metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
-    try:
-        _attempt_follow_up(attempt)
-    except FOLLOW_UP_ERRORS as exc:
-        # The attempt is stored, which is what 202 promises; its flag is still set, so the
-        # sweep finishes the rest once MongoDB answers again.
-        logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
-    return attempt
-
-
-def _attempt_follow_up(attempt: ContentAttempt) -> None:
-    """Fold the stored attempt into its summary and queue what it changes, then mark it done.
-
-    Every step is idempotent, so the sweep can redo all of them for an attempt whose request
-    died half-way (the flag is still set).
-    """
-    attempt_summary_record(attempt=attempt)
-    course_id, user_id = str(attempt.course_id), attempt.user_id
-    progress_recalculation_request(user_id=user_id, course_id=course_id)
-    if attempt.marks is not None:
-        leaderboard_update_request(course_id=course_id, user_id=user_id)
-    activity_log_request(user_id=user_id, verb="attempted", course_id=course_id,
-                         item_id=str(attempt.item_id), event_id=f"attempt:{attempt.id}",
-                         occurred_at=attempt.submitted_at,
-                         data={"attempt_id": str(attempt.id), "kind": attempt.kind,
-                               "marks": attempt.marks, "completed": attempt.completed})
-    ContentAttempt._get_collection().update_one({"_id": attempt.id},
-                                                {"$unset": {"followup_pending": ""}})
-
-
-def attempt_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000) -> int:
-    """Finish attempts whose request died between storing them and queueing their work."""
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    repaired = 0
-    for attempt in ContentAttempt.objects(followup_pending=True,
-                                          submitted_at__lt=cutoff).order_by("submitted_at").limit(limit):
-        try:
-            _attempt_follow_up(attempt)
-        except FOLLOW_UP_ERRORS as exc:  # the next sweep tries again; the others go on
-            logger.warning("attempt %s: follow-up failed again: %s", attempt.id, exc)
-            continue
-        repaired += 1
-    if repaired:
-        logger.warning("repaired %d attempt(s) left half-recorded by a failed request", repaired)
-    return repaired
-
-
-def _learner_attempt(item: Item, data: dict) -> tuple[float | None, bool, list]:
-    """Marks, completion and answers of a learner's own video/article/quiz attempt."""
+        return GradedAttempt(learner_id, marks, False, [], graded_by=actor.pk)
+    if data.get("user_id") not in (None, actor.pk) or "marks" in data:
+        raise Forbidden("Only assignments are graded by staff on behalf of a learner; "
+                        "send your own attempt without user_id or marks.", code="not_allowed")
     if item.kind in ("video", "article"):
         if data.get("completed") is not True:
             raise InvalidInput(f"A {item.kind} attempt needs {{\"completed\": true}}.",
                                code="completed_required")
-        return None, True, []
+        return GradedAttempt(actor.pk, None, True, [], graded_by=None)
     answers = data.get("answers")
     if answers is None:
         raise InvalidInput("A quiz attempt needs 'answers': one choice index per question.",
@@ -338,10 +186,10 @@ def _learner_attempt(item: Item, data: dict) -> tuple[float | None, bool, list]:
             raise InvalidInput(f"Answer {number} is not one of its {len(question.choices)} choices.",
                                code="answer_out_of_range")
     marks = sum(q.marks for a, q in zip(answers, item.questions, strict=True) if a == q.answer)
-    return round(marks, 2), False, answers
+    return GradedAttempt(actor.pk, round(marks, 2), False, list(answers), graded_by=None)
 
 
-def _assignment_grade(actor: AbstractBaseUser, item: Item, data: dict) -> tuple[int, float]:
+def _assignment_grade(actor: AbstractBaseUser, item: ItemSpec, data: dict) -> tuple[int, float]:
     """The learner and marks of a staff grade on an assignment."""
     if not actor.is_staff:
         raise Forbidden("Assignments are graded by staff.", code="staff_only")
@@ -353,3 +201,40 @@ def _assignment_grade(actor: AbstractBaseUser, item: Item, data: dict) -> tuple[
         raise InvalidInput(f"marks {marks:g} exceed this assignment's max_marks {item.max_marks:g}.",
                            code="marks_out_of_range")
     return data["user_id"], round(marks, 2)
+
+
+def attempt_store(*, course_id: str | ObjectId, item: ItemSpec, graded: GradedAttempt) -> ContentAttempt:
+    """Store a graded attempt, flagged until its follow-up is done (flows.attempts)."""
+    attempt = ContentAttempt(user_id=graded.learner_id, course_id=object_id_parse(course_id),
+                             item_id=ObjectId(item.id), kind=item.kind, marks=graded.marks,
+                             completed=graded.completed, answers=graded.answers,
+                             graded_by=graded.graded_by, followup_pending=True)
+    attempt.save()
+    return attempt
+
+
+def attempt_followup_done(*, attempt_id: ObjectId) -> None:
+    """Clear the attempt's flag: its summary merge and derived work are done."""
+    ContentAttempt._get_collection().update_one({"_id": attempt_id},
+                                                {"$unset": {"followup_pending": ""}})
+
+
+def attempt_summary_merge(*, attempt: ContentAttempt) -> None:
+    """Raise the learner's summary to cover one stored attempt (creating it if needed).
+
+    `$max` and `$addToSet` never lower what is stored, so concurrent merges and repeats are safe.
+    """
+    item_id = str(attempt.item_id)
+    update: dict = {}
+    if attempt.marks is not None:
+        update["$max"] = {f"best_marks.{item_id}": float(attempt.marks)}
+    if attempt.completed:
+        update["$addToSet"] = {"done_items": item_id}
+    if not update:
+        return
+    collection = AttemptSummary._get_collection()
+    query = {"user_id": attempt.user_id, "course_id": attempt.course_id}
+    try:
+        collection.update_one(query, update, upsert=True)
+    except DuplicateKeyError:  # a concurrent merge created it a moment ago
+        collection.update_one(query, update)

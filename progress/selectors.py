@@ -1,8 +1,9 @@
-"""Reads of the progress app: cache first, then MongoDB, then a fresh computation."""
+"""Reads of the progress app: the cache, the stored documents, lock checks and staff views."""
 from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import redis.exceptions
 from django.utils import timezone
@@ -21,45 +22,18 @@ from learning.selectors import (
 from progress.calculation import progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_pending_key, progress_running_key
-from progress.services import progress_cache_set, progress_payload, progress_recalculate
 
 logger = logging.getLogger(__name__)
 
 
-def progress_get(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
-    """One learner's progress with `pending` (a recalculation is queued or running)."""
-    if fresh:
-        payload = progress_recalculate(user_id=user_id, course_id=course_id)
-        if payload:
-            return {**payload, "pending": _pending(user_id, course_id)}
-    cached, pending = _cache_read(user_id, course_id)
-    if cached is not None and not _expired(cached):
-        return {**cached, "pending": pending}
-    stored = _stored_payload(user_id, course_id)
-    if stored is not None and not _expired(stored):
-        payload = stored
-        progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
-    else:
-        # {} when a concurrent, newer computation stored first: read what it stored.
-        payload = (progress_recalculate(user_id=user_id, course_id=course_id)
-                   or _stored_payload(user_id, course_id))
-    return {**payload, "pending": pending}
-
-
-def _stored_payload(user_id: int, course_id: str) -> dict | None:
+def stored_payload_get(*, user_id: int, course_id: str) -> dict | None:
     """The progress document in MongoDB as the API presents it, if there is one."""
     doc = CourseProgress._get_collection().find_one(
         {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")})
     return progress_payload(doc) if doc is not None else None
 
 
-def _expired(payload: dict) -> bool:
-    """A date rule flipped since this was computed (e.g. a lesson opened this morning)."""
-    valid_until = payload.get("valid_until")
-    return bool(valid_until) and parse_datetime(valid_until) <= timezone.now()
-
-
-def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
+def cache_read(*, user_id: int, course_id: str) -> tuple[dict | None, bool]:
     """Cached payload and pending flag in one round trip; (None, False) if Redis is down."""
     try:
         pipe = redis_client().pipeline(transaction=False)
@@ -72,12 +46,58 @@ def _cache_read(user_id: int, course_id: str) -> tuple[dict | None, bool]:
     return (json.loads(raw) if raw else None), bool(pending)
 
 
-def _pending(user_id: int, course_id: str) -> bool:
+def pending_get(*, user_id: int, course_id: str) -> bool:
+    """A recalculation is queued or running for the learner (False if Redis is down)."""
     try:
         return bool(redis_client().exists(progress_pending_key(user_id, course_id),
                                           progress_running_key(user_id, course_id)))
     except redis.exceptions.RedisError:
         return False
+
+
+def progress_payload(doc: dict, *, unlock_state: dict | None = None) -> dict:
+    """The stored progress document as the API and the cache present it; `unlock_state` spares
+    decoding the document's text when the caller holds it already (it just stored it)."""
+    if unlock_state is None:
+        unlock_state = json.loads(doc["unlock_state"])
+    return {
+        "course_id": str(doc["course_id"]),
+        "user_id": doc["user_id"],
+        "completion_percent": doc.get("completion_percent", 0.0),
+        "completed_items": doc.get("completed_items", 0),
+        "total_items": doc.get("total_items", 0),
+        "marks_obtained": _number(doc.get("marks_obtained", 0)),
+        "marks_total": _number(doc.get("marks_total", 0)),
+        "unlocked": unlock_state["unlocked"],
+        "locked": unlock_state["locked"],
+        "completed_item_ids": doc.get("completed_item_ids") or [],
+        "next_item_id": doc.get("next_item_id"),
+        "completed_at": _iso(doc.get("completed_at")),
+        "computed_at": _iso(doc.get("computed_at")),
+        "valid_until": _iso(doc.get("valid_until")),
+        "outline_version": doc.get("outline_version", 0),
+        "stale": bool(doc.get("stale", False)),
+        "seq": doc.get("seq", 0),
+    }
+
+
+def payload_expired(payload: dict, *, now: datetime) -> bool:
+    """A date rule flipped since this was computed (e.g. a lesson opened this morning)."""
+    valid_until = payload.get("valid_until")
+    return bool(valid_until) and parse_datetime(valid_until) <= now
+
+
+def _number(value: float) -> float | int:
+    """Show whole marks as integers (8, not 8.0)."""
+    return int(value) if float(value).is_integer() else value
+
+
+def _iso(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, UTC)
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | None:
@@ -88,14 +108,15 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
     so a learner who just finished the previous item is never refused because the worker has
     not caught up yet.
     """
-    cached, _ = _cache_read(user_id, outline.course_id)
-    if (cached and cached.get("outline_version") == outline.version and not _expired(cached)
+    now = timezone.now()
+    cached, _ = cache_read(user_id=user_id, course_id=outline.course_id)
+    if (cached and cached.get("outline_version") == outline.version
+            and not payload_expired(cached, now=now)
             and item_id in cached.get("unlocked", {}).get("items", ())):
         return None
-    now = timezone.now()
     enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
     summary = attempt_summary_facts(user_id=user_id, course_id=outline.course_id)
-    if summary is not None and item_id in progress_calculate(
+    if item_id in progress_calculate(
             outline, summary, now=now, enrolled_at=enrolled_at).unlocked_items:
         return None
     # Refusals are rare: confirm with every attempt, in case the summary merge of one has not

@@ -13,16 +13,16 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from analytics.services import course_completion_record
+from config.dispatch import task_dispatch
 from config.redis import redis_client
-from learning.dispatch import task_dispatch
+from config.task_names import RECALCULATE_COURSE, RECALCULATE_COURSE_ALL, RECALCULATE_COURSE_BATCH
 from learning.selectors import (
+    attempt_summary_facts,
     course_outline_get,
     enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
 )
-from learning.summaries import attempt_summary_get_or_build
 from progress.calculation import ProgressResult, progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import (
@@ -34,12 +34,17 @@ from progress.keys import (
     progress_running_key,
     progress_seq_key,
 )
+from progress.selectors import (
+    cache_read,
+    payload_expired,
+    pending_get,
+    progress_payload,
+    stored_payload_get,
+)
+from progress.signals import course_completed
 
 logger = logging.getLogger(__name__)
 
-RECALCULATE_COURSE = "RECALCULATE_COURSE"
-RECALCULATE_COURSE_ALL = "RECALCULATE_COURSE_ALL"
-RECALCULATE_COURSE_BATCH = "RECALCULATE_COURSE_BATCH"
 RECALCULATE_BATCH_SIZE = 100
 
 # Write the cache only if it holds nothing newer (compares the computation order, `seq`), and
@@ -130,7 +135,7 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
     seq = pipe.execute()[-1]
     try:
         outline = course_outline_get(course_id=course_id)
-        attempts = attempt_summary_get_or_build(user_id=user_id, course_id=course_id)
+        attempts = attempt_summary_facts(user_id=user_id, course_id=course_id)
         now = timezone.now()
         enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
         result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
@@ -144,10 +149,11 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
 def progress_computation_save(*, computation: ProgressComputation) -> dict:
     """Store and cache a computation unless a newer one is stored; return the payload or {}."""
     user_id, course_id = computation.user_id, computation.course_id
+    unlock_state = unlock_state_of(computation.result)
     try:
         stored = progress_store(user_id=user_id, course_id=course_id, result=computation.result,
                                 seq=computation.seq, outline_version=computation.outline_version,
-                                computed_at=computation.computed_at)
+                                computed_at=computation.computed_at, unlock_state=unlock_state)
     except Exception:
         _marker_clear(progress_running_key(user_id, course_id))
         raise
@@ -156,12 +162,12 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
                     user_id, course_id, computation.seq)
         _marker_clear(progress_running_key(user_id, course_id))
         return {}
-    payload = progress_payload(stored)
+    payload = progress_payload(stored, unlock_state=unlock_state)
     progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
     if computation.result.is_complete and _first_completion(stored.get("completed_at"),
                                                             computation.computed_at):
-        course_completion_record(user_id=user_id, course_id=course_id,
-                                 completed_at=stored["completed_at"])
+        course_completed.send(sender=CourseProgress, user_id=user_id, course_id=course_id,
+                              completed_at=stored["completed_at"])
     return payload
 
 
@@ -175,17 +181,12 @@ def _first_completion(completed_at: datetime | None, computed_at: datetime) -> b
 
 
 def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq: int,
-                   outline_version: int, computed_at: datetime) -> dict | None:
-    """Upsert the progress document unless a newer computation stored one; None if stale."""
+                   outline_version: int, computed_at: datetime,
+                   unlock_state: dict | None = None) -> dict | None:
+    """Upsert the progress document unless a newer computation stored one; return what was
+    stored, or None if stale. `unlock_state`: the result's, when the caller built it already."""
     oid = object_id_parse(course_id, what="course_id")
-    unlock_state = {
-        "unlocked": {
-            "sections": result.unlocked_sections,
-            "lessons": result.unlocked_lessons,
-            "items": result.unlocked_items,
-        },
-        "locked": [element.as_dict() for element in result.locked],
-    }
+    unlock_state = unlock_state or unlock_state_of(result)
     update: dict = {
         "$set": {
             "completion_percent": result.completion_percent,
@@ -202,7 +203,6 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
             "seq": seq,
             "stale": False,
         },
-        "$unset": {"unlocked": "", "locked": ""},  # the shape earlier releases stored
     }
     if result.is_complete:
         # The first time the course reached 100% is kept, whatever happens later.
@@ -220,10 +220,17 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
     except DuplicateKeyError:
         # The filter missed because a newer `seq` is stored; the upsert then hit the unique index.
         return None
-    stored = {**update["$set"], "user_id": user_id, "course_id": oid,
-              "completed_at": (after or {}).get("completed_at")}
-    del stored["unlock_state"]  # the caller gets the structures, not their text
-    return {**stored, **unlock_state}
+    return {**update["$set"], "user_id": user_id, "course_id": oid,
+            "completed_at": (after or {}).get("completed_at")}
+
+
+def unlock_state_of(result: ProgressResult) -> dict:
+    """What is open and what is locked (and why), as the API shows them."""
+    return {
+        "unlocked": {"sections": result.unlocked_sections, "lessons": result.unlocked_lessons,
+                     "items": result.unlocked_items},
+        "locked": [element.as_dict() for element in result.locked],
+    }
 
 
 def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
@@ -239,53 +246,6 @@ def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache write failed: %s", exc)
         return False
-
-
-def progress_payload(doc: dict) -> dict:
-    """The stored progress document as the API and the cache present it."""
-    unlock_state = _unlock_state(doc)
-    return {
-        "course_id": str(doc["course_id"]),
-        "user_id": doc["user_id"],
-        "completion_percent": doc.get("completion_percent", 0.0),
-        "completed_items": doc.get("completed_items", 0),
-        "total_items": doc.get("total_items", 0),
-        "marks_obtained": _number(doc.get("marks_obtained", 0)),
-        "marks_total": _number(doc.get("marks_total", 0)),
-        "unlocked": unlock_state["unlocked"],
-        "locked": unlock_state["locked"],
-        "completed_item_ids": doc.get("completed_item_ids") or [],
-        "next_item_id": doc.get("next_item_id"),
-        "completed_at": _iso(doc.get("completed_at")),
-        "computed_at": _iso(doc.get("computed_at")),
-        "valid_until": _iso(doc.get("valid_until")),
-        "outline_version": doc.get("outline_version", 0),
-        "stale": bool(doc.get("stale", False)),
-        "seq": doc.get("seq", 0),
-    }
-
-
-def _unlock_state(doc: dict) -> dict:
-    """What is open and what is locked (and why), from either stored shape."""
-    # This release removes the separate fields on every write: if they are there, an older
-    # process wrote last (e.g. during a rolling upgrade) and they are the current ones.
-    if "unlocked" in doc or "locked" in doc or not doc.get("unlock_state"):
-        return {"unlocked": doc.get("unlocked") or {"sections": [], "lessons": [], "items": []},
-                "locked": doc.get("locked") or []}
-    return json.loads(doc["unlock_state"])
-
-
-def _number(value: float) -> float | int:
-    """Show whole marks as integers (8, not 8.0)."""
-    return int(value) if float(value).is_integer() else value
-
-
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.utc)
-    return value.isoformat().replace("+00:00", "Z")
 
 
 def _marker_clear(key: str) -> None:
@@ -331,3 +291,26 @@ def progress_recalculate_batch(*, course_id: str, user_ids: list[int]) -> int:
     for user_id in user_ids:
         progress_recalculate(user_id=user_id, course_id=course_id)
     return len(user_ids)
+
+
+def progress_get_or_recalculate(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
+    """One learner's progress with `pending`: from the cache, else from MongoDB (re-cached), else
+    computed now; `fresh` computes it now whatever is stored."""
+    if fresh:
+        payload = progress_recalculate(user_id=user_id, course_id=course_id)
+        if payload:
+            return {**payload, "pending": pending_get(user_id=user_id, course_id=course_id)}
+    cached, pending = cache_read(user_id=user_id, course_id=course_id)
+    if cached is not None and not payload_expired(cached, now=timezone.now()):
+        return {**cached, "pending": pending}
+    stored = stored_payload_get(user_id=user_id, course_id=course_id)
+    if stored is not None and not payload_expired(stored, now=timezone.now()):
+        payload = stored
+        progress_cache_set(user_id=user_id, course_id=course_id, payload=payload)
+    else:
+        # {} when a concurrent, newer computation stored first: read what it stored.
+        payload = (progress_recalculate(user_id=user_id, course_id=course_id)
+                   or stored_payload_get(user_id=user_id, course_id=course_id))
+    return {**payload, "pending": pending}
+
+

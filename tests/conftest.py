@@ -13,7 +13,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from learning.dispatch import broker_circuit
+from config.dispatch import broker_circuit
 from learning.services import profile_upsert
 
 

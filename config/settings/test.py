@@ -2,16 +2,15 @@
 from __future__ import annotations
 
 from config.env import env_int, env_str
-from config.settings import *  # noqa: F403
-from config.settings import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS
+from config.settings.base import *  # noqa: F403
+from config.settings.base import CACHES, CELERY_BROKER_TRANSPORT_OPTIONS
 
 # Tests share the machine's Redis: they take their own DB indexes (TEST_REDIS_DB for the cache,
 # the next one for the broker) and flush them when they finish.
 TEST_REDIS_HOST = env_str("TEST_REDIS_HOST", "127.0.0.1:6379")
 TEST_REDIS_DB = env_int("TEST_REDIS_DB", 12)
 REDIS_URL = f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB}"
-CACHES["default"]["LOCATION"] = REDIS_URL
-CACHES["default"]["KEY_PREFIX"] = "lms-test"
+CACHES = {"default": {**CACHES["default"], "LOCATION": REDIS_URL, "KEY_PREFIX": "lms-test"}}
 # TEST_BROKER_URL: a broker of its own (the broker-outage scenario runs on one it can kill).
 CELERY_BROKER_URL = env_str("TEST_BROKER_URL") or f"redis://{TEST_REDIS_HOST}/{TEST_REDIS_DB + 1}"
 CELERY_REDBEAT_REDIS_URL = CELERY_BROKER_URL

@@ -6,10 +6,9 @@ from django.test import Client
 from django.utils import timezone
 
 from analytics.documents import ActivityLog
-from learning.api.serializers import CourseWriteSerializer
+from api.learning.serializers import CourseWriteSerializer
 from learning.documents import ContentAttempt, Course, Enrollment
-from learning.services import course_create
-from learning.summaries import attempt_summary_record
+from learning.services import attempt_summary_merge, course_create
 from tests.factories import python_course_payload
 
 
@@ -30,7 +29,7 @@ def course_make(*, created_by: int, **overrides) -> Course:
 
 def items_of(course: Course) -> list:
     """Every item of a course, in course order."""
-    return [item for s in course.sections for lesson in s.lessons for item in lesson.items]
+    return course.outline.items()
 
 
 def item_named(course: Course, title: str):
@@ -54,7 +53,7 @@ def attempt_add(*, user_id: int, course: Course, title: str, marks: float | None
     attempt = ContentAttempt(user_id=user_id, course_id=course.id, item_id=item.id, kind=item.kind,
                              marks=marks, completed=completed)
     attempt.save()
-    attempt_summary_record(attempt=attempt)
+    attempt_summary_merge(attempt=attempt)
     return attempt
 
 

@@ -6,10 +6,10 @@ import re
 import pytest
 from django.contrib.messages import get_messages
 
+from config.documents import PendingWork
 from config.redis import redis_client
 from leaderboard.keys import board_key
 from leaderboard.scoring import composite_decode, points_from_cents
-from learning.documents import PendingWork
 from progress.documents import CourseProgress
 from tests.admin.conftest import attempt_add, course_make, enrollment_add
 from tests.conftest import wait_until

@@ -14,9 +14,9 @@ DATA = "/admin/data/"
 
 def form_data(course: Course, **changes) -> dict:
     """What the course form posts for this course, as the change page shows it, with changes."""
-    from learning.api.presenters import course_detail
+    from backoffice.views.common import course_data
 
-    detail = course_detail(course, show_answers=True)
+    detail = course_data(course)
     data = {"title": detail["title"], "slug": detail["slug"], "description": detail["description"],
             "unlock_mode": detail["unlock_mode"], "outline": json.dumps(detail["sections"])}
     if detail["published"]:
@@ -45,7 +45,7 @@ def test_saving_a_valid_course_edit_stores_it(admin_browser, course):
     assert response.redirect_chain[-1][0] == f"{DATA}courses/{course.id}/"
     assert "Course “Python from scratch” was saved (outline version 2)." in response.content.decode()
     assert stored.title == "Python from scratch"
-    assert [i.title for i in stored.sections[0].lessons[0].items][-1] == "Read: more"
+    assert [i.title for i in stored.outline.sections[0].lessons[0].items][-1] == "Read: more"
     # Elements sent with their id keep it, so attempts stay attached.
     assert [i.id for i in items_of(stored)][:3] == [i.id for i in items_of(course)][:3]
 
@@ -63,7 +63,7 @@ def test_an_outline_the_api_refuses_shows_the_error_and_changes_nothing(admin_br
     assert "section 1 › lesson 1 › item 3 › max_marks: An assignment needs max_marks &gt; 0." in html
     stored = Course.objects.get(id=course.id)
     assert (stored.title, stored.outline_version) == ("Intro to Python", 1)
-    assert stored.sections[0].lessons[0].items[2].max_marks == 20
+    assert stored.outline.sections[0].lessons[0].items[2].max_marks == 20
 
 
 def test_field_errors_of_the_serializer_land_on_their_fields(admin_browser, course):
@@ -86,7 +86,7 @@ def test_unlock_rules_that_wait_on_each_other_are_refused(admin_browser, course)
                                   form_data(course, outline=json.dumps(sections)))
 
     assert "These unlock rules wait on each other" in response.content.decode()
-    assert Course.objects.get(id=course.id).sections[0].rules == {}
+    assert Course.objects.get(id=course.id).outline.sections[0].rules == {}
 
 
 def test_a_taken_slug_and_broken_json_are_shown_on_their_fields(admin_browser, course, staff):

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 
-from analytics.charts import BAR_COLOR, FUNNEL_COLOR, column_chart, nice_ceiling
-from analytics.sample import sample_data_create
+from backoffice.charts import BAR_COLOR, FUNNEL_COLOR, column_chart, nice_ceiling
+from backoffice.sample import sample_data_create
 
 pytestmark = pytest.mark.django_db
 

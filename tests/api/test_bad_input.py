@@ -7,8 +7,8 @@ import json
 import pytest
 from django.test import RequestFactory
 
-from config.api_errors import ApiErrorMiddleware
-from config.parsers import BoundedJSONParser, PayloadTooLarge
+from api.errors import ApiErrorMiddleware
+from api.parsers import BoundedJSONParser, PayloadTooLarge
 from tests.api.conftest import UNKNOWN_ID, C, assert_error
 from tests.api.test_authorization import ENDPOINTS, _call, _ids
 from tests.factories import python_course_payload

@@ -5,7 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from leaderboard.services import current_week, leaderboard_board_rebuild
+from leaderboard.services import leaderboard_board_rebuild
+from leaderboard.windows import current_week
 from tests.leaderboard.conftest import days_ago
 
 pytestmark = pytest.mark.django_db

@@ -12,10 +12,11 @@ from django.conf import settings as django_settings
 from leaderboard import keys
 from leaderboard.aggregation import learner_scores_aggregate
 from leaderboard.scoring import composite_decode, composite_encode
-from leaderboard.selectors import leaderboard_me, leaderboard_page
 from leaderboard.services import (
     leaderboard_board_rebuild,
     leaderboard_drift_check,
+    leaderboard_me_get_or_rebuild,
+    leaderboard_page_get_or_rebuild,
     leaderboard_scores_write,
     leaderboard_seq_next,
     leaderboard_update_request,
@@ -58,7 +59,7 @@ def test_a_reader_during_a_rebuild_sees_the_old_board_complete(course, settings)
 
     def reader():
         while not stop.is_set():
-            page = leaderboard_page(course_id=course["id"], limit=1, offset=0)
+            page = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)
             observed = (page["count"], page["results"][0]["score"])
             seen.append(observed)
             if rebuilding.is_set():
@@ -78,14 +79,14 @@ def test_a_reader_during_a_rebuild_sees_the_old_board_complete(course, settings)
     assert result["members"] == 1500
     assert set(seen) <= {(1000, 19), (1500, 20)}  # the old board or the new one, never a part
     assert (1000, 19) in during  # the reader really did read while the rebuild was writing
-    assert leaderboard_page(course_id=course["id"], limit=1, offset=0)["count"] == 1500
+    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)["count"] == 1500
     assert not _cache().exists(keys.board_tmp_key(course["id"]))
 
 
 def test_a_missing_board_is_rebuilt_once_however_many_requests_hit_it(course, settings):
     settings.LEADERBOARD_REBUILD_BATCH = 10
     _bulk_attempts(course, range(1, 401), lambda u: u % 7, days_ago(2))
-    expected_rank = leaderboard_me(course_id=course["id"], user_id=6, around=0)["rank"]
+    expected_rank = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=6, around=0)["rank"]
     _cache().delete(keys.board_key(course["id"]), keys.stats_key(course["id"]))  # flushed, evicted
 
     start = threading.Barrier(8)
@@ -96,9 +97,9 @@ def test_a_missing_board_is_rebuilt_once_however_many_requests_hit_it(course, se
         try:
             start.wait()
             if index % 2:
-                answers.append(leaderboard_me(course_id=course["id"], user_id=6, around=1))
+                answers.append(leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=6, around=1))
             else:
-                answers.append(leaderboard_page(course_id=course["id"], limit=3, offset=0))
+                answers.append(leaderboard_page_get_or_rebuild(course_id=course["id"], limit=3, offset=0))
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
@@ -168,7 +169,7 @@ def test_updates_that_arrive_during_a_rebuild_are_reapplied_after_its_rename(cou
     assert updated[0]["written"] >= 1  # it went to the old live board, which the RENAME replaced
     assert result["reapplied"] == 1
     assert _points(course["id"], 7) == 1100
-    assert leaderboard_me(course_id=course["id"], user_id=7, around=0)["rank"] == 1
+    assert leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=7, around=0)["rank"] == 1
 
 
 def test_the_drift_check_repairs_differences_and_says_how_many(course, attempt):
@@ -200,8 +201,8 @@ def test_a_burst_of_update_requests_queues_one_update(course, progress_queue_pau
 
 
 def test_an_empty_course_is_rebuilt_once_and_then_remembered_as_empty(course):
-    first = leaderboard_page(course_id=course["id"], limit=10, offset=0)
-    again = leaderboard_me(course_id=course["id"], user_id=1, around=2)
+    first = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=10, offset=0)
+    again = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=1, around=2)
     assert (first["count"], first["results"], again["rank"]) == (0, [], None)
     assert int(_cache().hget(keys.stats_key(course["id"]), "rebuilds:all")) == 1
     assert _cache().exists(keys.empty_marker_key(course["id"]))

@@ -1,23 +1,17 @@
 """The attempt summary the progress worker reads: best marks and completions per item."""
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
 import pytest
-import redis
 from bson import ObjectId
-from django.conf import settings
-from django.core.management import CommandError, call_command
 from django.utils import timezone
-from pymongo.errors import AutoReconnect
 
+from flows.attempts import attempt_followups_repair
 from learning.documents import AttemptSummary, ContentAttempt
 from learning.selectors import attempt_facts_get, attempt_summary_facts, course_outline_get
-from learning.services import attempt_followups_repair
-from learning.summaries import attempt_summary_record
+from learning.services import attempt_summary_merge
 from progress.calculation import progress_calculate
-from progress.keys import progress_pending_key
 from progress.services import progress_recalculate
 from tests.factories import item_ids, python_course_payload
 
@@ -74,38 +68,8 @@ def test_merging_the_same_attempt_again_changes_nothing(course):
     client.post(f"/api/v1/courses/{cid}/attempts/", {"content_id": item_ids(body)[1], "answers": [1, 1]},
                 format="json")
     before = summary_of(ada.pk, cid)
-    attempt_summary_record(attempt=ContentAttempt.objects.get(user_id=ada.pk))
+    attempt_summary_merge(attempt=ContentAttempt.objects.get(user_id=ada.pk))
     assert summary_of(ada.pk, cid) == before == {"best_marks": {item_ids(body)[1]: 5.0}, "done_items": []}
-
-
-def stored_before_summaries(body: dict, user_id: int) -> None:
-    """Attempts written the way earlier releases wrote them: no summary, no follow-up flag."""
-    video, quiz = item_ids(body)[:2]
-    ContentAttempt.objects.insert([
-        ContentAttempt(user_id=user_id, course_id=body["id"], item_id=video, kind="video", completed=True),
-        ContentAttempt(user_id=user_id, course_id=body["id"], item_id=quiz, kind="quiz", marks=10.0),
-    ])
-
-
-def test_a_recalculation_builds_a_missing_summary_from_the_attempts(course):
-    body, ada, _ = course
-    stored_before_summaries(body, ada.pk)
-    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
-    payload = progress_recalculate(user_id=ada.pk, course_id=body["id"])
-    assert payload["completed_items"] == 2
-    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0},
-                                              "done_items": [item_ids(body)[0]]}
-
-
-def test_the_first_new_attempt_folds_in_the_learners_older_attempts(course, staff_client):
-    body, ada, _ = course
-    stored_before_summaries(body, ada.pk)
-    homework = item_ids(body)[2]
-    staff_client.post(f"/api/v1/courses/{body['id']}/attempts/",
-                      {"content_id": homework, "user_id": ada.pk, "marks": 12}, format="json")
-    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0, homework: 12.0},
-                                              "done_items": [item_ids(body)[0]]}
-    assert progress_recalculate(user_id=ada.pk, course_id=body["id"])["completed_items"] == 3
 
 
 def test_a_locked_item_check_sees_the_attempt_just_made(staff_client, make_user, client_for,
@@ -140,33 +104,7 @@ def test_an_in_flight_attempt_is_not_taken_for_a_half_recorded_one(course):
                    completed=True, followup_pending=True,
                    submitted_at=timezone.now() - timedelta(seconds=5)).save()
     assert attempt_followups_repair(older_than_seconds=30) == 0
-    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
-
-
-def test_a_summary_is_never_created_without_the_learners_older_attempts(course, staff_client, monkeypatch):
-    """A missing summary is created by one write holding every stored attempt: if reading the
-    older attempts fails, there is no summary (the next recalculation builds a whole one), never
-    one holding only the new attempt."""
-    body, ada, _ = course
-    stored_before_summaries(body, ada.pk)
-    collection_class = type(ContentAttempt._get_collection())  # mongomock's or pymongo's
-    original = collection_class.find
-
-    def attempts_unreadable(self, *args, **kwargs):
-        if self.name == "content_attempts":
-            raise AutoReconnect("connection reset")
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(collection_class, "find", attempts_unreadable)
-    homework = item_ids(body)[2]  # a staff grade: no lock check reads the attempts first
-    response = staff_client.post(f"/api/v1/courses/{body['id']}/attempts/",
-                                 {"content_id": homework, "user_id": ada.pk, "marks": 12}, format="json")
-    assert response.status_code == 202  # stored; the sweep finishes the rest
-    monkeypatch.undo()
-    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) is None
-    assert progress_recalculate(user_id=ada.pk, course_id=body["id"])["completed_items"] == 3
-    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0, homework: 12.0},
-                                              "done_items": [item_ids(body)[0]]}
+    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) == []
 
 
 def test_the_lock_check_counts_an_attempt_missing_from_the_summary(staff, make_user, client_for,
@@ -186,32 +124,3 @@ def test_the_lock_check_counts_an_attempt_missing_from_the_summary(staff, make_u
     assert homework not in summary_of(lee.pk, body["id"])["best_marks"]
     response = client.post(attempts, {"content_id": article, "completed": True}, format="json")
     assert response.status_code == 202, response.json()
-
-
-def test_rebuilding_summaries_folds_in_attempts_an_older_release_stored(course, staff_client):
-    """During a rolling upgrade, processes without summaries store attempts without merging
-    them; the command merges them and queues the learners' recalculation."""
-    body, ada, client = course
-    client.post(f"/api/v1/courses/{body['id']}/attempts/", {"content_id": item_ids(body)[3], "completed": True},
-                format="json")
-    stored_before_summaries(body, ada.pk)  # by an old process, after the summary existed
-    assert len(summary_of(ada.pk, body["id"])["done_items"]) == 1
-    out, err = io.StringIO(), io.StringIO()
-    call_command("rebuild_attempt_summaries", "--course", body["id"], stdout=out, stderr=err)
-    assert "checked 1 learner(s) in 1 course(s): 1 summary(ies) changed" in out.getvalue()
-    assert "1 learner(s), 1 summary(ies) changed" in err.getvalue()
-    assert summary_of(ada.pk, body["id"]) == {"best_marks": {item_ids(body)[1]: 10.0},
-                                              "done_items": sorted([item_ids(body)[0], item_ids(body)[3]])}
-    assert redis.Redis.from_url(settings.REDIS_URL).exists(progress_pending_key(ada.pk, body["id"]))
-    again = io.StringIO()
-    call_command("rebuild_attempt_summaries", "--all", stdout=again, stderr=io.StringIO())
-    assert "1 learner(s) in 1 course(s): 0 summary(ies) changed" in again.getvalue()
-
-
-@pytest.mark.parametrize(("args", "message"), [
-    (["--course", "zzz"], "course_id must be a 24-character hex string"),
-    (["--course", "0123456789abcdef01234567"], "not found"),
-])
-def test_rebuilding_summaries_refuses_a_bad_course(args, message):
-    with pytest.raises(CommandError, match=message):
-        call_command("rebuild_attempt_summaries", *args)

@@ -15,8 +15,8 @@ from pymongo.errors import AutoReconnect
 
 from analytics.documents import ActivityLog
 from analytics.services import activity_log_write
+from flows.attempts import attempt_followups_repair
 from learning.documents import AttemptSummary, ContentAttempt
-from learning.services import attempt_followups_repair
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 

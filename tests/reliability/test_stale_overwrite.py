@@ -8,10 +8,10 @@ import redis
 from bson import ObjectId
 from django.conf import settings
 
+from flows.enrollments import enrollment_create
 from learning.documents import ContentAttempt
 from learning.selectors import course_outline_get
-from learning.services import course_create, enrollment_create
-from learning.summaries import attempt_summary_record
+from learning.services import attempt_summary_merge, course_create
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_running_key
 from progress.services import (
@@ -40,7 +40,7 @@ def _complete(user_id: int, course_id: str, item_id: str, kind: str) -> None:
     attempt = ContentAttempt(user_id=user_id, course_id=ObjectId(course_id), item_id=ObjectId(item_id),
                              kind=kind, completed=True)
     attempt.save()
-    attempt_summary_record(attempt=attempt)  # stored as the API stores it, without queueing
+    attempt_summary_merge(attempt=attempt)  # stored as the API stores it, without queueing
 
 
 def _stored(user_id: int, course_id: str) -> tuple[dict, dict]:

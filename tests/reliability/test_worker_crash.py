@@ -39,7 +39,7 @@ class Workers:
 
     def __init__(self, broker, tmp_path: Path, *, visibility_timeout: int) -> None:
         self.broker, self.tmp_path = broker, tmp_path
-        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+        self.env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base",
                     "CELERY_BROKER_URL": broker.url(0), "REDIS_URL": broker.url(1),
                     "CELERY_VISIBILITY_TIMEOUT": str(visibility_timeout),
                     "CELERY_UNACKED_RESTORE_INTERVAL": "1", "CELERY_UNACKED_RESTORE_THROTTLE": "1",

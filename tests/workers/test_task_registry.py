@@ -14,7 +14,7 @@ SEED_TASKS = {
 }
 
 
-SERVICE_PACKAGES = {"config", "learning", "progress", "leaderboard", "analytics"}
+SERVICE_PACKAGES = {"config", "learning", "progress", "leaderboard", "analytics", "flows"}
 
 
 @pytest.fixture(scope="module")

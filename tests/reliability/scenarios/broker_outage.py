@@ -18,8 +18,9 @@ import redis
 from celery.signals import task_postrun
 from django.conf import settings
 
-from learning.dispatch import broker_circuit, pending_work_count, pending_work_sweep
-from learning.documents import ContentAttempt, PendingWork
+from config.dispatch import broker_circuit, pending_work_count, pending_work_sweep
+from config.documents import PendingWork
+from learning.documents import ContentAttempt
 from progress.keys import progress_cache_key
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload

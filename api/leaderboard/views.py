@@ -1,0 +1,153 @@
+"""HTTP views of the leaderboards."""
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.fields import QueryChoiceField, QueryIntegerField, QueryRegexField
+from api.leaderboard.serializers import (
+    LeaderboardConfigSerializer,
+    LeaderboardMeSerializer,
+    LeaderboardPageSerializer,
+    RebuildAcceptedSerializer,
+)
+from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
+from api.permissions import IsStaff
+from config.exceptions import Conflict, Forbidden, InvalidInput
+from leaderboard.scoring import RANKING_MODES, Window
+from leaderboard.selectors import leaderboard_config_get, window_resolve
+from leaderboard.services import (
+    leaderboard_config_set,
+    leaderboard_me_get_or_rebuild,
+    leaderboard_page_get_or_rebuild,
+    leaderboard_rebuild_request,
+)
+from learning.selectors import course_access_check
+
+# Larger than any user id the relational database hands out (64-bit).
+_MAX_USER_ID_DIGITS = 18
+
+
+class WindowQuerySerializer(serializers.Serializer):
+    window = QueryChoiceField(choices=["all", "week"], required=False,
+                              help_text="all-time board (default) or a weekly board")
+    week = QueryRegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
+        "invalid": "week must look like 2026-W48."},
+        help_text="ISO week such as 2026-W48 (window=week; default: this week)")
+
+    def board(self) -> Window:
+        data = self.validated_data
+        # `week` alone implies window=week.
+        window = data.get("window") or ("week" if data.get("week") else "all")
+        return window_resolve(window=window, week=data.get("week"))
+
+
+class PageQuerySerializer(WindowQuerySerializer):
+    limit = QueryIntegerField(required=False, min_value=1, max_value=settings.LEADERBOARD_MAX_LIMIT,
+                              default=settings.LEADERBOARD_DEFAULT_LIMIT)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+
+class MeQuerySerializer(WindowQuerySerializer):
+    around = QueryIntegerField(required=False, min_value=0, max_value=50,
+                               default=settings.LEADERBOARD_AROUND)
+
+
+class ConfigSerializer(serializers.Serializer):
+    ranking = serializers.ChoiceField(choices=RANKING_MODES, allow_null=True)
+
+
+def _query(serializer_class, request: Request):
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query
+
+
+class LeaderboardView(APIView):
+    @extend_schema(operation_id="leaderboard_list", tags=["leaderboard"],
+                   parameters=[PageQuerySerializer],
+                   summary="A page of a course's leaderboard, best first",
+                   responses={200: LeaderboardPageSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        query = _query(PageQuerySerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        page = leaderboard_page_get_or_rebuild(
+            course_id=course_id, limit=query.validated_data["limit"],
+            offset=query.validated_data["offset"], window=query.board())
+        return Response(LeaderboardPageSerializer(page).data)
+
+
+class LeaderboardMeView(APIView):
+    @extend_schema(operation_id="leaderboard_me_retrieve", tags=["leaderboard"],
+                   parameters=[MeQuerySerializer], summary="The caller's rank, score and neighbours",
+                   responses={200: LeaderboardMeSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        query = _query(MeQuerySerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=request.user.pk,
+                                           around=query.validated_data["around"],
+                                           window=query.board())
+        return Response(LeaderboardMeSerializer(me).data)
+
+
+class LeaderboardUserView(APIView):
+    @extend_schema(operation_id="leaderboard_user_retrieve", tags=["leaderboard"],
+                   parameters=[MeQuerySerializer],
+                   summary="A learner's rank, score and neighbours (own, or any learner for staff)",
+                   responses={200: LeaderboardMeSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str, user_id: str) -> Response:
+        # ASCII digits only: str.isdigit() also accepts "²", which int() refuses.
+        if not (user_id.isascii() and user_id.isdigit()) or len(user_id) > _MAX_USER_ID_DIGITS:
+            raise InvalidInput("user_id must be a positive integer", code="invalid_id")
+        if int(user_id) != request.user.pk and not request.user.is_staff:
+            raise Forbidden("Only staff may look up another learner's rank.")
+        query = _query(MeQuerySerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=int(user_id),
+                                           around=query.validated_data["around"],
+                                           window=query.board())
+        return Response(LeaderboardMeSerializer(me).data)
+
+
+class LeaderboardConfigView(APIView):
+    def get_permissions(self):
+        return [IsStaff()] if self.request.method == "PUT" else super().get_permissions()
+
+    @extend_schema(operation_id="leaderboard_config_retrieve", tags=["leaderboard"],
+                   summary="How the course's board ranks ties",
+                   responses={200: LeaderboardConfigSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(LeaderboardConfigSerializer(leaderboard_config_get(course_id=course_id)).data)
+
+    @extend_schema(operation_id="leaderboard_config_update", tags=["leaderboard"],
+                   request=ConfigSerializer,
+                   summary="Set the course's ranking mode, or null for the default (staff)",
+                   responses={200: LeaderboardConfigSerializer, **error_responses(*WRITE_ERRORS)})
+    def put(self, request: Request, course_id: str) -> Response:
+        body = ConfigSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        course_access_check(user=request.user, course_id=course_id)
+        config = leaderboard_config_set(course_id=course_id, ranking=body.validated_data["ranking"],
+                                        updated_by=request.user.pk)
+        return Response(LeaderboardConfigSerializer(config).data)
+
+
+class LeaderboardRebuildView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="leaderboard_rebuild_create", tags=["leaderboard"], request=None,
+                   summary="Queue a rebuild of the board from MongoDB (staff)",
+                   responses={202: RebuildAcceptedSerializer, **error_responses(*READ_ERRORS, 409)})
+    def post(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        task_id = leaderboard_rebuild_request(course_id=course_id)
+        if task_id is None:
+            raise Conflict("The task queue is unreachable; the rebuild was recorded and will run "
+                           "when it is back.", code="queued_later")
+        return Response(RebuildAcceptedSerializer({"task_id": task_id, "course_id": course_id}).data,
+                        status=status.HTTP_202_ACCEPTED)

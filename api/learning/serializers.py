@@ -1,0 +1,254 @@
+"""What the learning API reads (validated input) and writes (responses)."""
+from __future__ import annotations
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from api.fields import (
+    JSONBooleanField,
+    JSONCharField,
+    JSONFloatField,
+    JSONIntegerField,
+    JSONRegexField,
+    JSONSlugField,
+    JSONURLField,
+    MarksField,
+    ObjectIdField,
+)
+from learning.documents import ITEM_KINDS, UNLOCK_MODES
+from learning.outline import payload_elements
+
+MAX_MARKS = 1_000_000
+MAX_CHOICES = 20
+# User ids are stored as 64-bit integers in MongoDB and the relational database.
+MAX_USER_ID = 2**63 - 1
+RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
+              "{\"completed\": ID_OR_KEY, \"min_score_percent\": 60}, "
+              "{\"available_from\": \"2026-12-01T00:00:00Z\"} or {\"available_after_days\": 7}. "
+              "See docs/progress.md.")
+
+
+class QuestionSerializer(serializers.Serializer):
+    prompt = JSONCharField(max_length=2000)
+    choices = serializers.ListField(child=JSONCharField(max_length=500), min_length=2,
+                                    max_length=MAX_CHOICES)
+    answer = JSONIntegerField(min_value=0, max_value=MAX_CHOICES - 1)
+    marks = JSONFloatField(min_value=0, max_value=MAX_MARKS)
+
+    def validate(self, attrs):
+        if attrs["answer"] >= len(attrs["choices"]):
+            raise serializers.ValidationError({"answer": "Must be the index of one of the choices."})
+        return attrs
+
+
+class ItemSerializer(serializers.Serializer):
+    id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
+    kind = serializers.ChoiceField(choices=ITEM_KINDS)
+    max_marks = JSONFloatField(min_value=0, max_value=MAX_MARKS, required=False)
+    pass_marks = JSONFloatField(min_value=0, max_value=MAX_MARKS, required=False, allow_null=True)
+    optional = JSONBooleanField(required=False, default=False)
+    questions = QuestionSerializer(many=True, required=False)
+
+    def validate(self, attrs):
+        kind = attrs["kind"]
+        questions = attrs.get("questions") or []
+        if kind == "quiz":
+            if not questions:
+                raise serializers.ValidationError({"questions": "A quiz needs at least one question."})
+            if len(questions) > settings.MAX_QUIZ_QUESTIONS:
+                raise serializers.ValidationError(
+                    {"questions": f"At most {settings.MAX_QUIZ_QUESTIONS} questions."})
+            total = round(sum(q["marks"] for q in questions), 2)
+            if "max_marks" in attrs and round(attrs["max_marks"], 2) != total:
+                raise serializers.ValidationError(
+                    {"max_marks": f"A quiz's max_marks is the sum of its question marks ({total})."})
+            attrs["max_marks"] = total
+        elif questions:
+            raise serializers.ValidationError({"questions": "Only quizzes have questions."})
+        if kind == "assignment" and not attrs.get("max_marks"):
+            raise serializers.ValidationError({"max_marks": "An assignment needs max_marks > 0."})
+        if kind in ("video", "article"):
+            if attrs.get("max_marks"):
+                raise serializers.ValidationError({"max_marks": f"A {kind} carries no marks."})
+            if attrs.get("pass_marks") is not None:
+                raise serializers.ValidationError({"pass_marks": f"A {kind} has no pass mark."})
+            attrs["max_marks"] = 0.0
+        pass_marks = attrs.get("pass_marks")
+        if pass_marks is not None and pass_marks > attrs["max_marks"]:
+            raise serializers.ValidationError({"pass_marks": "Must not exceed max_marks."})
+        return attrs
+
+
+class LessonSerializer(serializers.Serializer):
+    id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
+    items = ItemSerializer(many=True, required=False, default=list)
+
+
+class SectionSerializer(serializers.Serializer):
+    id = ObjectIdField(required=False)
+    rules = serializers.JSONField(required=False, help_text=RULES_HELP)
+    key = JSONCharField(max_length=100, required=False, allow_null=True)
+    title = JSONCharField(max_length=200)
+    lessons = LessonSerializer(many=True, required=False, default=list)
+
+
+@extend_schema_field(SectionSerializer(many=True))
+class OutlineField(serializers.Field):
+    """The sections of a course, validated in full even in a PATCH (DRF's partial validation
+    would skip the required fields of nested serializers)."""
+
+    def to_internal_value(self, data):
+        serializer = SectionSerializer(data=data, many=True)
+        if not serializer.is_valid():
+            raise serializers.ValidationError(serializer.errors)
+        return serializer.validated_data
+
+
+class CourseWriteSerializer(serializers.Serializer):
+    title = JSONCharField(max_length=200)
+    slug = JSONSlugField(max_length=100)
+    description = JSONCharField(max_length=10_000, required=False, allow_blank=True)
+    unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES, required=False, default="sequential")
+    published = JSONBooleanField(required=False, default=False)
+    sections = OutlineField(required=False, default=list)
+
+    def validate_sections(self, sections):
+        items = sum(len(lesson["items"]) for s in sections for lesson in s["lessons"])
+        if items > settings.MAX_COURSE_ITEMS:
+            raise serializers.ValidationError(
+                f"A course holds at most {settings.MAX_COURSE_ITEMS} items ({items} given).")
+        ids = [e["id"].lower() for e in payload_elements(sections) if "id" in e]
+        if len(ids) != len(set(ids)):
+            raise serializers.ValidationError("Each section, lesson and item id may appear once.")
+        keys = [e["key"] for e in payload_elements(sections) if e.get("key")]
+        if len(keys) != len(set(keys)):
+            raise serializers.ValidationError("Each key may appear once in a course.")
+        return sections
+
+
+class UserCreateSerializer(serializers.Serializer):
+    username = JSONRegexField(r"^[\w.@+-]+$", max_length=150)
+    password = JSONCharField(min_length=8, max_length=128, write_only=True)
+    display_name = JSONCharField(max_length=100)
+    avatar_url = JSONURLField(max_length=500, required=False, allow_blank=True)
+    is_staff = JSONBooleanField(required=False, default=False)
+
+
+class AttemptSerializer(serializers.Serializer):
+    """One attempt: which fields apply depends on the item's kind (checked by the service)."""
+
+    content_id = ObjectIdField()
+    completed = JSONBooleanField(required=False)
+    answers = serializers.ListField(
+        child=JSONIntegerField(min_value=0, max_value=MAX_CHOICES - 1, allow_null=True),
+        required=False, max_length=settings.MAX_QUIZ_QUESTIONS,
+        help_text="Quiz: one choice index per question, in order (null = unanswered).")
+    user_id = JSONIntegerField(required=False, min_value=1, max_value=MAX_USER_ID,
+                               help_text="Assignment grades (staff): the learner graded.")
+    marks = JSONFloatField(required=False, min_value=0, max_value=MAX_MARKS,
+                           help_text="Assignment grades (staff): 0 to the item's max_marks.")
+
+
+# --- Responses: these serializers render what the views return, and document it ---------------
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    is_staff = serializers.BooleanField()
+    display_name = serializers.CharField()
+    avatar_url = serializers.CharField(allow_null=True)
+
+
+class CourseSummarySerializer(serializers.Serializer):
+    """A course in lists (no outline)."""
+
+    id = serializers.CharField()
+    title = serializers.CharField()
+    slug = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES)
+    published = serializers.BooleanField()
+
+
+class CourseListSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = CourseSummarySerializer(many=True)
+
+
+class QuestionOutSerializer(serializers.Serializer):
+    prompt = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    marks = MarksField()
+    answer = serializers.IntegerField(required=False, help_text="Staff only.")
+
+    def to_representation(self, question):
+        body = super().to_representation(question)
+        if not self.context.get("show_answers"):
+            del body["answer"]  # the answer key never reaches learners
+        return body
+
+
+class ItemOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    kind = serializers.ChoiceField(choices=ITEM_KINDS)
+    max_marks = MarksField()
+    pass_marks = MarksField(allow_null=True)
+    optional = serializers.BooleanField()
+    rules = serializers.DictField(help_text="Normalised unlock rule (references are ids).")
+    questions = QuestionOutSerializer(many=True, required=False, help_text="Quizzes only.")
+
+    def to_representation(self, item):
+        body = super().to_representation(item)
+        if item.kind != "quiz":
+            del body["questions"]
+        return body
+
+
+class LessonOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    rules = serializers.DictField()
+    items = ItemOutSerializer(many=True)
+
+
+class SectionOutSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    key = serializers.CharField(allow_null=True)
+    title = serializers.CharField()
+    rules = serializers.DictField()
+    lessons = LessonOutSerializer(many=True)
+
+
+class CourseDetailSerializer(CourseSummarySerializer):
+    """A course with its whole outline; quiz answers only with `show_answers` in the context."""
+
+    outline_version = serializers.IntegerField()
+    sections = SectionOutSerializer(source="outline.sections", many=True)
+
+
+class EnrollmentSerializer(serializers.Serializer):
+    course_id = serializers.CharField()
+    user_id = serializers.IntegerField()
+    enrolled_at = serializers.DateTimeField()
+
+
+class AttemptAcceptedSerializer(serializers.Serializer):
+    attempt_id = serializers.CharField(source="id")
+    course_id = serializers.CharField()
+    content_id = serializers.CharField(source="item_id")
+    user_id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=ITEM_KINDS)
+    marks = serializers.FloatField(allow_null=True, help_text="Quiz marks graded on the server, "
+                                   "or the staff grade; null for videos and articles.")
+    completed = serializers.BooleanField()
+    submitted_at = serializers.DateTimeField()

@@ -1,0 +1,148 @@
+"""HTTP views of the learning domain: users, courses, enrollment and attempts."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.learning.examples import COURSE_WITH_RULES
+from api.learning.serializers import (
+    AttemptAcceptedSerializer,
+    AttemptSerializer,
+    CourseDetailSerializer,
+    CourseListSerializer,
+    CourseWriteSerializer,
+    EnrollmentSerializer,
+    UserCreateSerializer,
+    UserSerializer,
+)
+from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
+from api.permissions import IsStaff, IsStaffOrReadOnly
+from config.exceptions import InvalidInput, NotFound
+from flows.attempts import attempt_submit
+from flows.courses import course_change
+from flows.enrollments import enrollment_create
+from learning import selectors, services
+
+COURSE_EXAMPLES = [
+    OpenApiExample("Course using every unlock-rule type", value=COURSE_WITH_RULES,
+                   request_only=True,
+                   description="Rules refer to sections, lessons and items by `key` (or id): "
+                               "completed, min_score_percent, all, any, available_after_days, "
+                               "available_from. See docs/progress.md."),
+]
+ATTEMPT_EXAMPLES = [
+    OpenApiExample("Video or article watched/read", value={"content_id": "6650f0c2a1b2c3d4e5f60718",
+                                                           "completed": True}, request_only=True),
+    OpenApiExample("Quiz answers (graded on the server)",
+                   value={"content_id": "6650f0c2a1b2c3d4e5f60719", "answers": [1, 0]},
+                   request_only=True),
+    OpenApiExample("Assignment grade (staff)",
+                   value={"content_id": "6650f0c2a1b2c3d4e5f6071a", "user_id": 5, "marks": 17.5},
+                   request_only=True),
+]
+
+
+def _validated(serializer_class, request: Request, *, partial: bool = False) -> dict:
+    """Validate the JSON body, answering 400 with DRF's field errors if it is wrong."""
+    if not isinstance(request.data, dict):
+        raise InvalidInput("The body must be a JSON object.", code="not_an_object")
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _course_detail(course, *, show_answers: bool) -> dict:
+    return CourseDetailSerializer(course, context={"show_answers": show_answers}).data
+
+
+class UserCreateView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="users_create", tags=["users"], request=UserCreateSerializer,
+                   summary="Create a learner (or a staff user) with a public profile (staff)",
+                   responses={201: UserSerializer, **error_responses(*WRITE_ERRORS, 409)})
+    def post(self, request: Request) -> Response:
+        data = _validated(UserCreateSerializer, request)
+        user = services.user_create(**data)
+        body = {"id": user.pk, "username": user.username, "is_staff": user.is_staff,
+                "display_name": data["display_name"], "avatar_url": data.get("avatar_url") or None}
+        return Response(UserSerializer(body).data, status=status.HTTP_201_CREATED)
+
+
+class CourseListView(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    @extend_schema(operation_id="courses_list", tags=["courses"],
+                   summary="Published courses (staff see every course)",
+                   responses={200: CourseListSerializer, **error_responses(401)})
+    def get(self, request: Request) -> Response:
+        courses = selectors.course_list(include_unpublished=request.user.is_staff)
+        return Response(CourseListSerializer({"count": len(courses), "results": courses}).data)
+
+    @extend_schema(operation_id="courses_create", tags=["courses"], request=CourseWriteSerializer,
+                   summary="Create a course with its whole outline (staff)",
+                   examples=COURSE_EXAMPLES,
+                   responses={201: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
+    def post(self, request: Request) -> Response:
+        data = _validated(CourseWriteSerializer, request)
+        course = services.course_create(data=data, created_by=request.user.pk)
+        return Response(_course_detail(course, show_answers=True), status=status.HTTP_201_CREATED)
+
+
+class CourseDetailView(APIView):
+    permission_classes = [IsStaffOrReadOnly]
+
+    @extend_schema(operation_id="courses_retrieve", tags=["courses"],
+                   summary="A course with its outline (quiz answers for staff only)",
+                   responses={200: CourseDetailSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course = selectors.course_get(course_id=course_id)
+        if not course.published and not request.user.is_staff:
+            raise NotFound(f"Course {course_id} not found")
+        return Response(_course_detail(course, show_answers=request.user.is_staff))
+
+    @extend_schema(operation_id="courses_update", tags=["courses"], request=CourseWriteSerializer,
+                   summary="Replace a course (staff); outline elements sent with their id keep it",
+                   examples=COURSE_EXAMPLES,
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
+    def put(self, request: Request, course_id: str) -> Response:
+        return self._update(request, course_id, partial=False)
+
+    @extend_schema(operation_id="courses_partial_update", tags=["courses"],
+                   request=CourseWriteSerializer, summary="Change some fields of a course (staff)",
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
+    def patch(self, request: Request, course_id: str) -> Response:
+        return self._update(request, course_id, partial=True)
+
+    def _update(self, request: Request, course_id: str, *, partial: bool) -> Response:
+        selectors.object_id_parse(course_id, what="course_id")
+        data = _validated(CourseWriteSerializer, request, partial=partial)
+        course = course_change(course_id=course_id, data=data)
+        return Response(_course_detail(course, show_answers=True))
+
+
+class EnrollView(APIView):
+    @extend_schema(operation_id="courses_enroll", tags=["courses"], request=None,
+                   summary="Enroll the caller in a published course",
+                   responses={201: OpenApiResponse(EnrollmentSerializer, description="Enrolled."),
+                              200: OpenApiResponse(EnrollmentSerializer,
+                                                   description="Already enrolled."),
+                              **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, course_id: str) -> Response:
+        enrollment, created = enrollment_create(user=request.user, course_id=course_id)
+        return Response(EnrollmentSerializer(enrollment).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class AttemptCreateView(APIView):
+    @extend_schema(operation_id="attempts_create", tags=["attempts"], request=AttemptSerializer,
+                   summary="Submit an attempt; stored at once, progress and leaderboard follow",
+                   examples=ATTEMPT_EXAMPLES,
+                   responses={202: AttemptAcceptedSerializer, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, course_id: str) -> Response:
+        data = _validated(AttemptSerializer, request)
+        attempt = attempt_submit(actor=request.user, course_id=course_id, data=data)
+        return Response(AttemptAcceptedSerializer(attempt).data, status=status.HTTP_202_ACCEPTED)

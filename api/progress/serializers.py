@@ -1,0 +1,71 @@
+"""Responses of the progress API: these serializers render them and document them."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from api.fields import IdListField, MarksField
+
+
+class UnlockedSerializer(serializers.Serializer):
+    sections = IdListField()
+    lessons = IdListField()
+    items = IdListField()
+
+
+class LockedElementSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["section", "lesson", "item"])
+    id = serializers.CharField()
+    title = serializers.CharField()
+    code = serializers.CharField(help_text="First unmet condition, e.g. previous_item_incomplete.")
+    reason = serializers.CharField(help_text="Every unmet condition, as sentences.")
+    conditions = serializers.ListField(child=serializers.DictField())
+
+
+class ProgressSerializer(serializers.Serializer):
+    course_id = serializers.CharField()
+    user_id = serializers.IntegerField()
+    completion_percent = serializers.FloatField(help_text="Required items completed, 2 decimals.")
+    completed_items = serializers.IntegerField()
+    total_items = serializers.IntegerField(help_text="Required (not optional) items.")
+    marks_obtained = MarksField(help_text="Best attempt per item, summed.")
+    marks_total = MarksField()
+    unlocked = UnlockedSerializer()
+    locked = LockedElementSerializer(many=True)
+    completed_item_ids = IdListField()
+    next_item_id = serializers.CharField(allow_null=True)
+    completed_at = serializers.DateTimeField(allow_null=True,
+                                             help_text="When the course first reached 100%.")
+    computed_at = serializers.DateTimeField(allow_null=True)
+    valid_until = serializers.DateTimeField(allow_null=True,
+                                            help_text="A date rule changes the result then.")
+    outline_version = serializers.IntegerField()
+    stale = serializers.BooleanField()
+    seq = serializers.IntegerField()
+
+
+class ProgressReadSerializer(ProgressSerializer):
+    pending = serializers.BooleanField(help_text="A recalculation is queued or running.")
+
+
+class ProgressRowSerializer(ProgressSerializer):
+    display_name = serializers.CharField(allow_null=True)
+
+
+class ProgressListSerializer(serializers.Serializer):
+    course_id = serializers.CharField()
+    count = serializers.IntegerField()
+    results = ProgressRowSerializer(many=True)
+
+
+class DistributionBucketSerializer(serializers.Serializer):
+    from_percent = serializers.IntegerField()
+    to_percent = serializers.IntegerField()
+    learners = serializers.IntegerField()
+
+
+class ProgressSummarySerializer(serializers.Serializer):
+    course_id = serializers.CharField()
+    enrolled = serializers.IntegerField()
+    mean_completion_percent = serializers.FloatField()
+    completed = serializers.IntegerField()
+    distribution = DistributionBucketSerializer(many=True)

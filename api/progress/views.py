@@ -1,0 +1,92 @@
+"""HTTP views of the progress app."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from api.fields import QueryBooleanField, QueryChoiceField, QueryIntegerField
+from api.learning.serializers import MAX_USER_ID
+from api.openapi import READ_ERRORS, error_responses
+from api.permissions import IsStaff
+from api.progress.serializers import (
+    ProgressListSerializer,
+    ProgressReadSerializer,
+    ProgressSummarySerializer,
+)
+from config.exceptions import Forbidden
+from learning.selectors import course_access_check, enrollment_get
+from progress.selectors import PROGRESS_ORDERINGS, progress_list, progress_summary
+from progress.services import progress_get_or_recalculate
+
+
+class ProgressQuerySerializer(serializers.Serializer):
+    """Query of the progress read."""
+
+    user_id = QueryIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
+    fresh = QueryBooleanField(required=False, default=False,
+                                     help_text="Compute now instead of reading the stored result "
+                                               "(own progress only).")
+
+
+class ProgressView(APIView):
+    @extend_schema(
+        operation_id="progress_retrieve", tags=["progress"],
+        summary="A learner's progress in a course (own; staff may name another learner)",
+        parameters=[ProgressQuerySerializer],
+        responses={200: ProgressReadSerializer, **error_responses(*READ_ERRORS)},
+    )
+    def get(self, request: Request, course_id: str) -> Response:
+        query = ProgressQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user_id = query.validated_data.get("user_id", request.user.pk)
+        if user_id != request.user.pk:
+            if not request.user.is_staff:
+                raise Forbidden("Only staff may read another learner's progress.", code="staff_only")
+            course_access_check(user=request.user, course_id=course_id)
+            if enrollment_get(user_id=user_id, course_id=course_id) is None:
+                raise Forbidden(f"User {user_id} is not enrolled in this course.", code="not_enrolled")
+        else:
+            course_access_check(user=request.user, course_id=course_id)
+        fresh = query.validated_data["fresh"] and user_id == request.user.pk
+        progress = progress_get_or_recalculate(user_id=user_id, course_id=course_id, fresh=fresh)
+        return Response(ProgressReadSerializer(progress).data)
+
+
+class ProgressListQuerySerializer(serializers.Serializer):
+    ordering = QueryChoiceField(
+        choices=[f"{sign}{field}" for field in PROGRESS_ORDERINGS for sign in ("", "-")],
+        required=False, default="-completion_percent",
+        help_text="Sort field; prefix '-' for descending.")
+    limit = QueryIntegerField(required=False, min_value=1, max_value=500, default=50)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+
+class CourseProgressListView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        operation_id="progress_learners_list", tags=["progress"],
+        summary="Every learner's progress in a course, sorted and paginated (staff)",
+        parameters=[ProgressListQuerySerializer],
+        responses={200: ProgressListSerializer, **error_responses(*READ_ERRORS)},
+    )
+    def get(self, request: Request, course_id: str) -> Response:
+        query = ProgressListQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        course_access_check(user=request.user, course_id=course_id)
+        rows = progress_list(course_id=course_id, **query.validated_data)
+        return Response(ProgressListSerializer(rows).data)
+
+
+class CourseProgressSummaryView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="progress_summary_retrieve", tags=["progress"],
+                   summary="Enrolled learners, mean completion and its distribution (staff)",
+                   responses={200: ProgressSummarySerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(ProgressSummarySerializer(progress_summary(course_id=course_id)).data)

@@ -1,0 +1,45 @@
+"""The v1 REST API and its OpenAPI schema."""
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from api.analytics import views as analytics
+from api.auth import TokenView
+from api.leaderboard import views as leaderboard
+from api.learning import views as learning
+from api.progress import views as progress
+
+COURSE = "v1/courses/<str:course_id>/"
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("v1/auth/token/", TokenView.as_view(), name="auth-token"),
+    path("v1/users/", learning.UserCreateView.as_view(), name="user-create"),
+    path("v1/courses/", learning.CourseListView.as_view(), name="course-list"),
+    path(COURSE, learning.CourseDetailView.as_view(), name="course-detail"),
+    path(COURSE + "enroll/", learning.EnrollView.as_view(), name="course-enroll"),
+    path(COURSE + "attempts/", learning.AttemptCreateView.as_view(), name="course-attempts"),
+    path(COURSE + "progress/", progress.ProgressView.as_view(), name="course-progress"),
+    path(COURSE + "progress/learners/", progress.CourseProgressListView.as_view(),
+         name="course-progress-learners"),
+    path(COURSE + "progress/summary/", progress.CourseProgressSummaryView.as_view(),
+         name="course-progress-summary"),
+    path(COURSE + "leaderboard/", leaderboard.LeaderboardView.as_view(), name="leaderboard"),
+    path(COURSE + "leaderboard/me/", leaderboard.LeaderboardMeView.as_view(), name="leaderboard-me"),
+    path(COURSE + "leaderboard/rebuild/", leaderboard.LeaderboardRebuildView.as_view(),
+         name="leaderboard-rebuild"),
+    path(COURSE + "leaderboard/users/<str:user_id>/", leaderboard.LeaderboardUserView.as_view(),
+         name="leaderboard-user"),
+    path(COURSE + "leaderboard/config/", leaderboard.LeaderboardConfigView.as_view(),
+         name="leaderboard-config"),
+    path("v1/analytics/active-learners/", analytics.ActiveLearnersView.as_view(),
+         name="analytics-active-learners"),
+    path("v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),
+         name="analytics-attempts-per-day"),
+    path("v1/analytics/courses/<str:course_id>/funnel/", analytics.CourseFunnelView.as_view(),
+         name="analytics-course-funnel"),
+    path("v1/analytics/courses/<str:course_id>/completion-time/",
+         analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+]

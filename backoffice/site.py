@@ -1,0 +1,73 @@
+"""The admin site: Django's, plus the MongoDB pages listed on its index and sidebar."""
+from __future__ import annotations
+
+from django.contrib.admin import AdminSite
+from django.urls import path, reverse
+
+SECTION_LABEL = "lms_data"
+SECTION_NAME = "Learning data (MongoDB)"
+
+# (name, object name, list url name, add url name or None, editable)
+_ENTRIES = (
+    ("Courses", "Course", "lms_course_list", "lms_course_add", True),
+    ("Items", "Item", "lms_item_list", None, True),
+    ("Enrollments", "Enrollment", "lms_enrollment_list", None, False),
+    ("Attempts", "ContentAttempt", "lms_attempt_list", None, False),
+    ("Progress", "CourseProgress", "lms_progress_list", None, False),
+    ("Activity log", "ActivityLog", "lms_activity_list", None, False),
+)
+
+
+class LmsAdminSite(AdminSite):
+    site_header = "LMS administration"
+    site_title = "LMS admin"
+    index_title = "Site administration"
+
+    def get_urls(self):
+        from backoffice.views import courses, items, records, section
+
+        view = self.admin_view
+        ours = [
+            path("data/", view(section.section_index), name="lms_data_index"),
+            path("data/courses/", view(courses.course_list), name="lms_course_list"),
+            path("data/courses/add/", view(courses.course_add), name="lms_course_add"),
+            path("data/courses/actions/", view(courses.course_actions), name="lms_course_actions"),
+            path("data/courses/<str:course_id>/", view(courses.course_change),
+                 name="lms_course_change"),
+            path("data/courses/<str:course_id>/items/<str:item_id>/", view(items.item_change),
+                 name="lms_item_change"),
+            path("data/items/", view(items.item_list), name="lms_item_list"),
+            path("data/enrollments/", view(records.enrollment_list), name="lms_enrollment_list"),
+            path("data/attempts/", view(records.attempt_list), name="lms_attempt_list"),
+            path("data/attempts/<str:attempt_id>/", view(records.attempt_detail),
+                 name="lms_attempt_detail"),
+            path("data/progress/", view(records.progress_list), name="lms_progress_list"),
+            path("data/progress/<str:progress_id>/", view(records.progress_detail),
+                 name="lms_progress_detail"),
+            path("data/activity/", view(records.activity_list), name="lms_activity_list"),
+            path("data/activity/<str:event_id>/", view(records.activity_detail),
+                 name="lms_activity_detail"),
+        ]
+        # Ours first: Django's own URLs end with a catch-all.
+        return ours + super().get_urls()
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        if app_label is None and self.has_permission(request):
+            apps.append(self.data_section(request))
+        return apps
+
+    def data_section(self, request) -> dict:
+        """The MongoDB pages as one more "application" on the index and in the sidebar."""
+        models = []
+        for name, object_name, list_url, add_url, editable in _ENTRIES:
+            models.append({
+                "name": name, "object_name": object_name,
+                "admin_url": reverse(f"admin:{list_url}", current_app=self.name),
+                "add_url": reverse(f"admin:{add_url}", current_app=self.name) if add_url else None,
+                "view_only": not editable,
+                "perms": {"add": bool(add_url), "change": editable, "delete": False, "view": True},
+            })
+        return {"name": SECTION_NAME, "app_label": SECTION_LABEL,
+                "app_url": reverse("admin:lms_data_index", current_app=self.name),
+                "has_module_perms": True, "models": models}

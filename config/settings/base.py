@@ -1,0 +1,325 @@
+"""Settings for every environment, read from environment variables with safe local defaults.
+
+Each key is set once, here; config.settings.test (and deployments' own modules) build on it.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from config import task_names
+from config.env import env_bool, env_choice, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def _mongodb_uri_database(uri: str | None) -> str | None:
+    """The database name in a MongoDB URI's path, if any."""
+    if not uri:
+        return None
+    from pymongo.uri_parser import parse_uri
+
+    try:
+        return parse_uri(uri, validate=False)["database"]
+    except Exception as exc:  # noqa: BLE001 - reported as a configuration error
+        raise ImproperlyConfigured(f"MONGODB_URI is not a valid MongoDB URI: {exc}") from exc
+
+
+def _secret_key(*, debug: bool) -> str:
+    key = env_str("SECRET_KEY")
+    if key:
+        return key
+    if not debug:
+        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
+    return "insecure-local-development-key-do-not-use-in-production"
+
+
+# --- Django -----------------------------------------------------------------------------------
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = _secret_key(debug=DEBUG)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    # Django's admin app with our site (backoffice.site.LmsAdminSite): it adds the MongoDB pages.
+    "backoffice.apps.LmsAdminConfig",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    # Swagger UI from the project's own static files, not from a CDN.
+    "drf_spectacular_sidecar",
+    "learning",
+    "progress",
+    "leaderboard",
+    "analytics",
+    "flows",
+    "api",
+    "backoffice",
+]
+
+MIDDLEWARE = [
+    # First, so every log line of the request (errors included) carries its id.
+    "config.request_id.RequestIdMiddleware",
+    # Outside the rest, so the latency covers every other middleware too.
+    "config.middleware.RequestMetricsMiddleware",
+    # Oversize bodies get a 413 JSON answer before anything reads them; errors under /api/ are
+    # JSON. Inside the request metrics, so refused requests are still counted.
+    "api.errors.ApiErrorMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    # Serves the admin's and the dashboard's static files when DEBUG is off (no CDN, no nginx).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# The relational database holds only users, tokens, sessions and the admin log.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"), conn_max_age=60
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Without `collectstatic` (local runs, tests) whitenoise serves straight from the apps' folders.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Requests larger than this are refused before any parsing (oversize payloads get a 4xx).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+
+# --- MongoDB: the learning domain ------------------------------------------------------------
+MONGODB_URI = env_str("MONGODB_URI") or None
+# MONGODB_DB if set, else the database named in MONGODB_URI, else "lms".
+MONGODB_DB = env_str("MONGODB_DB") or _mongodb_uri_database(MONGODB_URI) or "lms"
+# Embedded mode keeps MongoDB in memory (mongomock); the Celery worker then runs in-process.
+MONGODB_EMBEDDED = MONGODB_URI is None
+
+# --- Redis: cache and leaderboards (one connection), broker (another) -------------------------
+REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+CACHES = {
+    "default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "lms"),
+        "OPTIONS": {
+            "CLIENT_CLASS": "django_redis.client.DefaultClient",
+            "SOCKET_CONNECT_TIMEOUT": 2,
+            "SOCKET_TIMEOUT": 5,
+        },
+    }
+}
+
+# --- Celery -----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/1")
+# Tasks write their results to MongoDB/Redis themselves; Flower follows them through events.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = tuple(Queue(name) for name in task_names.QUEUES)
+CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in task_names.TASK_QUEUES.items()}
+# Idempotent tasks: acknowledge after running, requeue if the worker process dies.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_WORKER_SEND_TASK_EVENTS = True
+CELERY_TASK_SEND_SENT_EVENT = True
+CELERY_TASK_TRACK_STARTED = True
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
+CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing fails fast when the broker is down, so the API can record the work as pending.
+CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # A message from a killed worker comes back after visibility_timeout; it must exceed the
+    # longest task (the hard time limit) or healthy long tasks would run twice.
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
+    "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
+    "socket_timeout": 5,
+    "retry_on_timeout": True,
+    # A killed worker's unacked message is restored by the next scan after visibility_timeout;
+    # scan every interval (throttle 1) instead of kombu's default of every 10th interval.
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 1),
+}
+CELERY_TASK_PUBLISH_RETRY = True
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": env_int("CELERY_PUBLISH_MAX_RETRIES", 2),
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# When the broker connection drops, cancel running late-ack tasks: their messages are redelivered
+# anyway (they could not be acked), so finishing them would only run them twice (Celery 6 default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+
+# --- celery beat (one active scheduler: RedBeat's lock) ---------------------------------------
+CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+CELERY_REDBEAT_REDIS_URL = env_str("REDBEAT_REDIS_URL", CELERY_BROKER_URL)
+CELERY_REDBEAT_LOCK_KEY = "redbeat::lock"
+# A standby scheduler retries the lock every loop interval; a crashed one's lock expires after
+# the lock timeout (which must exceed the loop interval, the period it is extended by).
+CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 10)
+CELERY_REDBEAT_LOCK_TIMEOUT = env_int("REDBEAT_LOCK_TIMEOUT", 60)
+CELERY_BEAT_SCHEDULE = {
+    "rebuild-all-leaderboards-nightly": {
+        "task": task_names.REBUILD_ALL_LEADERBOARDS,
+        "schedule": crontab(minute=env_str("LEADERBOARD_REBUILD_MINUTE", "30"),
+                            hour=env_str("LEADERBOARD_REBUILD_HOUR", "3")),
+    },
+    "sweep-pending-work": {
+        "task": task_names.SWEEP_PENDING_WORK,
+        "schedule": env_int("PENDING_SWEEP_SECONDS", 60),
+    },
+    "check-leaderboard-drift": {
+        "task": task_names.CHECK_LEADERBOARD_DRIFT,
+        "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
+    },
+}
+
+# --- Django REST framework / OpenAPI ------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    # JSON only: strict typed fields (a number is a JSON number), bounded size, no NaN/Infinity.
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LMS progress & leaderboards API",
+    "DESCRIPTION": "Course progress and live leaderboards computed by background workers. "
+                   "Authenticate with `Authorization: Token <key>` (POST /api/v1/auth/token/). "
+                   "Every error is JSON with `detail` (a sentence) and `code` (stable, "
+                   "machine-readable); validation errors add one entry per field. Client guide: "
+                   "docs/api.md.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # One component for each choice set used in several places.
+    "ENUM_NAME_OVERRIDES": {"RankingEnum": "leaderboard.scoring.RANKING_MODES",
+                            "WindowEnum": ["all", "week"]},
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "api.openapi.document_object_id_path_parameters"],
+}
+
+# --- Progress -----------------------------------------------------------------------------------
+PROGRESS_CACHE_TTL = env_int("PROGRESS_CACHE_TTL", 7 * 24 * 3600)
+# A burst of attempts for one (learner, course) runs at most one recalculation per interval:
+# the first at once, later ones delayed to the end of the interval (so the last attempt is
+# always covered). 0 turns the delay off (the pending marker alone still coalesces).
+PROGRESS_RECALC_MIN_INTERVAL_MS = env_int("PROGRESS_RECALC_MIN_INTERVAL_MS", 1000)
+MAX_QUIZ_QUESTIONS = 200
+MAX_COURSE_ITEMS = env_int("MAX_COURSE_ITEMS", 10_000)
+
+# --- Leaderboard --------------------------------------------------------------------------------
+LEADERBOARD_DEFAULT_LIMIT = 10
+LEADERBOARD_MAX_LIMIT = 100
+LEADERBOARD_AROUND = env_int("LEADERBOARD_AROUND", 2)
+# Rank numbers: "distinct" (1, 2, 3 in board order) or "competition" (1, 1, 3); a course may
+# override it (PUT /api/v1/courses/{id}/leaderboard/config/).
+LEADERBOARD_RANKING = env_choice("LEADERBOARD_RANKING", "distinct", ("distinct", "competition"))
+# Weekly boards start at 00:00 UTC on this weekday (0 = Monday ... 6 = Sunday).
+LEADERBOARD_WEEK_START = env_int("LEADERBOARD_WEEK_START", 0)
+if not 0 <= LEADERBOARD_WEEK_START <= 6:
+    raise ImproperlyConfigured("LEADERBOARD_WEEK_START must be 0 (Monday) to 6 (Sunday)")
+# Past weeks stay readable this many weeks after they end; then Redis expires them.
+LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
+# Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
+LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
+# A request that finds a board missing waits this long for the one rebuild to finish.
+LEADERBOARD_MISS_WAIT_SECONDS = env_int("LEADERBOARD_MISS_WAIT_SECONDS", 30)
+# Members compared with MongoDB per board and drift check (random members + recent learners).
+LEADERBOARD_DRIFT_SAMPLE = env_int("LEADERBOARD_DRIFT_SAMPLE", 200)
+
+# --- Reliability --------------------------------------------------------------------------------
+# After a failed publish, park work without trying the broker for this long, so a broker
+# outage costs one timeout, not one per request. The pending sweep always tries.
+BROKER_CIRCUIT_OPEN_SECONDS = env_int("BROKER_CIRCUIT_OPEN_SECONDS", 5)
+
+# --- Operations ---------------------------------------------------------------------------------
+# Workers stamp a heartbeat in Redis; /readyz fails when the newest is older than the max age.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 10)
+WORKER_HEARTBEAT_MAX_AGE = env_int("WORKER_HEARTBEAT_MAX_AGE", 60)
+# /metrics answers clients from these addresses (CIDR allowed), or any client sending
+# `Authorization: Bearer <METRICS_TOKEN>` when a token is set.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("METRICS_TOKEN") or None
+# Admin actions link the tasks they queue to Flower: {FLOWER_URL}/task/{task_id}.
+FLOWER_URL = env_str("FLOWER_URL", "http://127.0.0.1:5555").rstrip("/")
+# Headless Chromium used by `manage.py dashboard_screenshot`.
+CHROMIUM_BINARY = env_str("CHROMIUM_BINARY", "/usr/bin/chromium")
+
+# --- Logging: plain lines or JSON, every line tagged with its process and request id -----------
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"context": {"()": "config.logging.ContextFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(process_name)s %(name)s "
+                            "[%(request_id)s] %(message)s"},
+        "json": {"()": "pythonjsonlogger.json.JsonFormatter",
+                 "format": "%(asctime)s %(levelname)s %(process_name)s %(name)s %(request_id)s "
+                           "%(message)s",
+                 "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["context"]}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

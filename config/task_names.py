@@ -1,0 +1,33 @@
+"""Every Celery task's name (the seed's job names) and its queue: the one home of both.
+
+The task decorators, CELERY_TASK_ROUTES, the task signals and every dispatch use these
+constants, so a task is renamed or moved to another queue in one place.
+"""
+from __future__ import annotations
+
+# Per-attempt work; the sweep too, so it never waits behind a long rebuild.
+RECALCULATE_COURSE = "RECALCULATE_COURSE"
+RECALCULATE_COURSE_ALL = "RECALCULATE_COURSE_ALL"
+RECALCULATE_COURSE_BATCH = "RECALCULATE_COURSE_BATCH"
+UPDATE_LEADERBOARD = "UPDATE_LEADERBOARD"
+SWEEP_PENDING_WORK = "SWEEP_PENDING_WORK"
+# Whole-board work, on its own queue so it never starves per-attempt work.
+REBUILD_LEADERBOARD = "REBUILD_LEADERBOARD"
+REBUILD_ALL_LEADERBOARDS = "REBUILD_ALL_LEADERBOARDS"
+CHECK_LEADERBOARD_DRIFT = "CHECK_LEADERBOARD_DRIFT"
+# Analytics events.
+LOG_ACTIVITY = "LOG_ACTIVITY"
+
+QUEUES = ("progress", "rebuild", "analytics", "celery")
+
+TASK_QUEUES = {
+    RECALCULATE_COURSE: "progress",
+    RECALCULATE_COURSE_ALL: "progress",
+    RECALCULATE_COURSE_BATCH: "progress",
+    UPDATE_LEADERBOARD: "progress",
+    SWEEP_PENDING_WORK: "progress",
+    REBUILD_LEADERBOARD: "rebuild",
+    REBUILD_ALL_LEADERBOARDS: "rebuild",
+    CHECK_LEADERBOARD_DRIFT: "rebuild",
+    LOG_ACTIVITY: "analytics",
+}

@@ -1,0 +1,93 @@
+"""Attempt submitted: check, store, then queue what it changes (progress, boards, activity).
+
+The 202 promises only that the attempt is stored. Its follow-up (summary merge, then the
+queued work) is idempotent and the attempt stays flagged until it is done, so the pending sweep
+finishes any follow-up a failed request cut short.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import redis.exceptions
+from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
+from pymongo.errors import PyMongoError
+
+from analytics.services import activity_log_request
+from config.exceptions import Forbidden, Locked, NotFound
+from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
+from leaderboard.services import leaderboard_update_request
+from learning.documents import ContentAttempt
+from learning.selectors import course_get, course_item_get, course_outline_of, enrollment_get
+from learning.services import (
+    attempt_followup_done,
+    attempt_grade,
+    attempt_store,
+    attempt_summary_merge,
+)
+from progress.selectors import item_lock_get
+from progress.services import progress_recalculation_request
+
+logger = logging.getLogger(__name__)
+
+# A stored attempt's follow-up failing on these leaves it to the sweep instead of failing the request.
+FOLLOW_UP_ERRORS = (PyMongoError, redis.exceptions.RedisError)
+
+
+def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> ContentAttempt:
+    """Validate and store one attempt, then queue progress, leaderboard and activity work."""
+    course = course_get(course_id=course_id)
+    if not course.published and not actor.is_staff:
+        raise NotFound(f"Course {course_id} not found")
+    outline = course_outline_of(course=course)
+    item = course_item_get(outline=outline, item_id=data["content_id"])
+    graded = attempt_grade(actor=actor, item=item, data=data)
+    if enrollment_get(user_id=graded.learner_id, course_id=course.id) is None:
+        who = "You are" if graded.learner_id == actor.pk else f"User {graded.learner_id} is"
+        raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
+    if graded.learner_id == actor.pk and not actor.is_staff:
+        locked = item_lock_get(user_id=graded.learner_id, outline=outline, item_id=item.id)
+        if locked is not None:
+            raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
+    attempt = attempt_store(course_id=course.id, item=item, graded=graded)
+    metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
+    try:
+        _attempt_follow_up(attempt)
+    except FOLLOW_UP_ERRORS as exc:
+        # The attempt is stored, which is what 202 promises; its flag is still set, so the
+        # sweep finishes the rest once MongoDB answers again.
+        logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
+    return attempt
+
+
+def _attempt_follow_up(attempt: ContentAttempt) -> None:
+    """Fold the stored attempt into its summary and queue what it changes, then mark it done."""
+    attempt_summary_merge(attempt=attempt)
+    course_id, user_id = str(attempt.course_id), attempt.user_id
+    progress_recalculation_request(user_id=user_id, course_id=course_id)
+    if attempt.marks is not None:
+        leaderboard_update_request(course_id=course_id, user_id=user_id)
+    activity_log_request(user_id=user_id, verb="attempted", course_id=course_id,
+                         item_id=str(attempt.item_id), event_id=f"attempt:{attempt.id}",
+                         occurred_at=attempt.submitted_at,
+                         data={"attempt_id": str(attempt.id), "kind": attempt.kind,
+                               "marks": attempt.marks, "completed": attempt.completed})
+    attempt_followup_done(attempt_id=attempt.id)
+
+
+def attempt_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000) -> int:
+    """Finish attempts whose request died between storing them and queueing their work."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    repaired = 0
+    for attempt in ContentAttempt.objects(followup_pending=True,
+                                          submitted_at__lt=cutoff).order_by("submitted_at").limit(limit):
+        try:
+            _attempt_follow_up(attempt)
+        except FOLLOW_UP_ERRORS as exc:  # the next sweep tries again; the others go on
+            logger.warning("attempt %s: follow-up failed again: %s", attempt.id, exc)
+            continue
+        repaired += 1
+    if repaired:
+        logger.warning("repaired %d attempt(s) left half-recorded by a failed request", repaired)
+    return repaired

@@ -1,0 +1,27 @@
+"""Which boards exist now: this week's window and the windows one learner update touches."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from leaderboard.scoring import ALL_TIME, Window, week_containing, window_expire_at
+
+
+def current_week(*, now: datetime | None = None) -> Window:
+    """The week window holding `now`."""
+    return week_containing(now or timezone.now(), start_weekday=settings.LEADERBOARD_WEEK_START)
+
+
+def update_windows(*, now: datetime | None = None) -> list[Window]:
+    """Boards one learner update touches: all-time, this week and last week (late messages)."""
+    week = current_week(now=now)
+    previous = week_containing(week.start - timedelta(days=1),
+                               start_weekday=settings.LEADERBOARD_WEEK_START)
+    return [ALL_TIME, week, previous]
+
+
+def window_expiry(window: Window) -> datetime | None:
+    """When Redis drops the window's board (never for all-time)."""
+    return window_expire_at(window, retention_weeks=settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS)
