@@ -314,7 +314,7 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(process_name)s %(name)s "
                             "[%(request_id)s] %(message)s"},
         "json": {"()": "pythonjsonlogger.json.JsonFormatter",
-                 "format": "%(asctime)s %(levelname)s %(process_name)s %(name)s %(request_id)s "
+                 "fmt": "%(asctime)s %(levelname)s %(process_name)s %(name)s %(request_id)s "
                            "%(message)s",
                  "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}},
     },
