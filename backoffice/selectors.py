@@ -9,6 +9,7 @@ from mongoengine.queryset.visitor import Q
 
 from analytics.documents import ActivityLog
 from learning.documents import ContentAttempt, Course, Enrollment, LearnerProfile
+from learning.outline import outline_from_document
 from progress.documents import CourseProgress
 
 _HEX_ID = re.compile(r"^[0-9a-fA-F]{24}$")
@@ -73,26 +74,21 @@ def item_search(*, query: str, course_id: str | None, kind: str | None,
     needle = query.lower()
     cursor = Course._get_collection().find(where, {"title": 1, "sections": 1}).sort("title", 1)
     for course in cursor:
-        for s_pos, section in enumerate(course.get("sections", ()), 1):
-            for l_pos, lesson in enumerate(section.get("lessons", ()), 1):
-                for i_pos, item in enumerate(lesson.get("items", ()), 1):
-                    if kind and item["kind"] != kind:
-                        continue
-                    if optional is not None and bool(item.get("optional")) != (optional == "yes"):
-                        continue
-                    if needle and not (needle in item["title"].lower()
-                                       or needle in (item.get("key") or "").lower()
-                                       or needle == str(item["id"])):
-                        continue
-                    rows.append({
-                        "course_id": str(course["_id"]), "course_title": course["title"],
-                        "position": f"{s_pos}.{l_pos}.{i_pos}",
-                        "section": section["title"], "lesson": lesson["title"],
-                        "id": str(item["id"]), "key": item.get("key"), "title": item["title"],
-                        "kind": item["kind"], "max_marks": item.get("max_marks"),
-                        "pass_marks": item.get("pass_marks"),
-                        "optional": bool(item.get("optional")),
-                    })
+        for section, lesson, item, position in outline_from_document(course).walk():
+            if kind and item.kind != kind:
+                continue
+            if optional is not None and item.optional != (optional == "yes"):
+                continue
+            if needle and not (needle in item.title.lower() or needle in (item.key or "").lower()
+                               or needle == item.id):
+                continue
+            rows.append({
+                "course_id": str(course["_id"]), "course_title": course["title"],
+                "position": position, "section": section.title, "lesson": lesson.title,
+                "id": item.id, "key": item.key, "title": item.title, "kind": item.kind,
+                "max_marks": item.max_marks, "pass_marks": item.pass_marks,
+                "optional": item.optional,
+            })
     return rows
 
 

@@ -24,8 +24,11 @@ def course_funnel(*, course_id: str) -> dict:
 
     stages = [stage("enrolled", enrolled),
               stage("started", sum(1 for done in done_sets if done))]
+    items_of: dict[str, list] = {section.id: [] for section in outline.sections}
+    for place in outline.walk():
+        items_of[place.section.id].append(place.item)
     for section in outline.sections:
-        items = [i for lesson in section.lessons for i in lesson.items]
+        items = items_of[section.id]
         # A section counts as completed when its required items are (all items if none is).
         required = {i.id for i in items if not i.optional} or {i.id for i in items}
         learners = sum(1 for done in done_sets if required and required <= done)

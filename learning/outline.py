@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from bson import ObjectId
 
@@ -69,6 +69,15 @@ class SectionSpec:
 Element = SectionSpec | LessonSpec | ItemSpec
 
 
+class ItemPlace(NamedTuple):
+    """An item where it sits: its section, its lesson and its position ("2.1.3")."""
+
+    section: SectionSpec
+    lesson: LessonSpec
+    item: ItemSpec
+    position: str
+
+
 @dataclass(frozen=True, slots=True)
 class Outline:
     """A course outline: sections → lessons → items, in order."""
@@ -100,12 +109,12 @@ class Outline:
                 yield lesson
                 yield from lesson.items
 
-    def walk(self) -> Iterator[tuple[SectionSpec, LessonSpec, ItemSpec]]:
-        """Every item with its section and lesson, in course order."""
-        for section in self.sections:
-            for lesson in section.lessons:
-                for item in lesson.items:
-                    yield section, lesson, item
+    def walk(self) -> Iterator[ItemPlace]:
+        """Every item with its section, its lesson and its position, in course order."""
+        for s_pos, section in enumerate(self.sections, 1):
+            for l_pos, lesson in enumerate(section.lessons, 1):
+                for i_pos, item in enumerate(lesson.items, 1):
+                    yield ItemPlace(section, lesson, item, f"{s_pos}.{l_pos}.{i_pos}")
 
     def items(self) -> list[ItemSpec]:
         """Every item in course order."""
