@@ -1,6 +1,7 @@
 """Shared fixtures: real Redis (own DB indexes), mongomock or MongoDB, an in-process worker."""
 from __future__ import annotations
 
+import random
 import socket
 import time
 from collections.abc import Callable
@@ -79,8 +80,9 @@ def progress_queue_paused(celery_worker):
 
 def free_port(ports: range = range(18600, 18900)) -> int:
     """A local TCP port nothing listens on now, from the range this suite keeps for its own
-    servers (several checkouts may run the suite at once on one machine)."""
-    for port in ports:
+    servers, tried in random order: several checkouts may run the suite at once on one machine,
+    and each picks its port a moment before its server binds it."""
+    for port in random.sample(ports, len(ports)):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
