@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from mongoengine import DateTimeField, DictField, Document, IntField, ObjectIdField, StringField
+from mongoengine import DateTimeField, DictField, IntField, ObjectIdField, StringField
+
+from config.documents import StoredDocument
 
 ACTIVITY_VERBS = ("enrolled", "attempted", "completed_item", "completed_course")
 
 
-class ActivityLog(Document):
+class ActivityLog(StoredDocument):
     """One learner action, written off the request path by LOG_ACTIVITY."""
 
     event_id = StringField(required=True, unique=True)

@@ -1,6 +1,7 @@
 """MongoDB connection: a real server when MONGODB_URI is set, in-memory mongomock otherwise."""
 from __future__ import annotations
 
+import importlib
 import logging
 
 import mongoengine
@@ -47,3 +48,30 @@ def _redacted(uri: str) -> str:
         return uri
     scheme, _, rest = uri.partition("://")
     return f"{scheme}://***@{rest.split('@', 1)[1]}"
+
+
+def mongo_indexes_ensure() -> list[str]:
+    """Create every stored document's declared indexes; return the collections done.
+
+    Each installed app's `documents` module is imported by name, so this knows every document
+    without importing the domain. Any failure propagates: a missing unique index would silently
+    switch off the deduplication it carries.
+    """
+    from django.apps import apps
+    from mongoengine.base import get_document
+    from mongoengine.base.common import _document_registry
+
+    for app in apps.get_app_configs():
+        try:
+            importlib.import_module(f"{app.name}.documents")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{app.name}.documents":
+                raise
+    done = []
+    for name in sorted(_document_registry):
+        document = get_document(name)
+        if document._meta.get("abstract"):
+            continue
+        document.ensure_indexes()
+        done.append(document._get_collection_name())
+    return done

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from mongoengine import DateTimeField, Document, IntField, ObjectIdField, StringField
+from mongoengine import DateTimeField, IntField, ObjectIdField, StringField
 
+from config.documents import StoredDocument
 from leaderboard.scoring import RANKING_MODES
 
 
-class LeaderboardSettings(Document):
+class LeaderboardSettings(StoredDocument):
     """Per-course leaderboard options; absent fields fall back to the global settings."""
 
     course_id = ObjectIdField(required=True, unique=True)

@@ -6,7 +6,6 @@ from mongoengine import (
     BooleanField,
     DateTimeField,
     DictField,
-    Document,
     FloatField,
     IntField,
     ListField,
@@ -14,6 +13,7 @@ from mongoengine import (
     StringField,
 )
 
+from config.documents import StoredDocument
 from learning.outline import Outline, outline_from_document
 
 ITEM_KINDS = ("video", "article", "quiz", "assignment")
@@ -23,7 +23,7 @@ UNLOCK_MODES = ("sequential", "open")
 MAX_COURSE_MARKS = 41_943.03
 
 
-class Course(Document):
+class Course(StoredDocument):
     """A course with its whole outline in one document, so one read fetches every item.
 
     `sections` is the stored form of learning.outline.Outline (outline_to_document).
@@ -49,7 +49,7 @@ class Course(Document):
         return outline_from_document(self.to_mongo())
 
 
-class Enrollment(Document):
+class Enrollment(StoredDocument):
     """A learner's enrollment in a course (one per user and course)."""
 
     user_id = IntField(required=True)
@@ -65,7 +65,7 @@ class Enrollment(Document):
     }
 
 
-class ContentAttempt(Document):
+class ContentAttempt(StoredDocument):
     """One submission for an item: marks (graded) and/or completion (watched, read)."""
 
     user_id = IntField(required=True)
@@ -95,7 +95,7 @@ class ContentAttempt(Document):
     }
 
 
-class AttemptSummary(Document):
+class AttemptSummary(StoredDocument):
     """What one learner's attempts in one course add up to, per item; the progress worker's read.
 
     Attempts are never changed or deleted, so the summary only grows: the best marks with
@@ -113,7 +113,7 @@ class AttemptSummary(Document):
     }
 
 
-class LearnerProfile(Document):
+class LearnerProfile(StoredDocument):
     """Public profile shown on leaderboards."""
 
     user_id = IntField(required=True, unique=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from mongoengine import (
     BooleanField,
     DateTimeField,
-    Document,
     FloatField,
     IntField,
     ListField,
@@ -12,8 +11,10 @@ from mongoengine import (
     StringField,
 )
 
+from config.documents import StoredDocument
 
-class CourseProgress(Document):
+
+class CourseProgress(StoredDocument):
     """The latest computed progress of one learner in one course."""
 
     user_id = IntField(required=True)

@@ -14,6 +14,7 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
+from config.mongo import mongo_indexes_ensure
 from config.dispatch import broker_circuit
 from learning.services import profile_upsert
 
@@ -21,6 +22,12 @@ from learning.services import profile_upsert
 def _flush_test_redis() -> None:
     for url in {settings.REDIS_URL, settings.CELERY_BROKER_URL}:
         redis.Redis.from_url(url).flushdb()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _mongo_indexes():
+    """Indexes are created by an explicit step, as `make run` and compose do at start-up."""
+    mongo_indexes_ensure()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand
 
 from config.celery import app as celery_app
 from config.embedded_worker import embedded_worker_start
+from config.mongo import mongo_indexes_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class Command(BaseCommand):
         if not 1 <= port <= 65535:
             self.stderr.write(f"--port must be between 1 and 65535, not {port}")
             raise SystemExit(2)
+        if settings.MONGODB_EMBEDDED:
+            # The in-memory database lives in this process: its indexes can only be made here.
+            mongo_indexes_ensure()
         worker = None
         if no_worker:
             if settings.MONGODB_EMBEDDED:
