@@ -60,11 +60,14 @@ class JSONURLField(JSONStringMixin, serializers.URLField):
 
 
 class ObjectIdField(JSONRegexField):
-    """A 24-hex MongoDB id."""
+    """A 24-hex MongoDB id, in its canonical lower-case form."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("error_messages", {"invalid": "Must be a 24-character hex id."})
         super().__init__(HEX_ID, **kwargs)
+
+    def to_internal_value(self, data):
+        return super().to_internal_value(data).lower()
 
 
 class JSONFloatField(serializers.FloatField):

@@ -1,16 +1,19 @@
 """The v1 REST API and its OpenAPI schema."""
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.analytics import views as analytics
 from api.auth import TokenView
+from api.converters import ObjectIdConverter
 from api.leaderboard import views as leaderboard
 from api.learning import views as learning
 from api.progress import views as progress
 
-COURSE = "v1/courses/<str:course_id>/"
+register_converter(ObjectIdConverter, "objectid")
+
+COURSE = "v1/courses/<objectid:course_id>/"
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -38,8 +41,8 @@ urlpatterns = [
          name="analytics-active-learners"),
     path("v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),
          name="analytics-attempts-per-day"),
-    path("v1/analytics/courses/<str:course_id>/funnel/", analytics.CourseFunnelView.as_view(),
+    path("v1/analytics/courses/<objectid:course_id>/funnel/", analytics.CourseFunnelView.as_view(),
          name="analytics-course-funnel"),
-    path("v1/analytics/courses/<str:course_id>/completion-time/",
+    path("v1/analytics/courses/<objectid:course_id>/completion-time/",
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
 ]

@@ -19,7 +19,6 @@ def course_choice_ids(*, course: str | None) -> list[str]:
     if course is None:
         return course_ids_all()
     try:
-        course_get(course_id=course)
+        return [str(course_get(course_id=course).id)]  # canonical: lower-case hex
     except DomainError as exc:
         raise CommandError(exc.detail) from exc
-    return [course]
