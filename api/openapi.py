@@ -20,8 +20,11 @@ _DESCRIPTIONS = {
     403: "Not allowed: staff only, another learner's data, not enrolled (`not_enrolled`), or the "
          "item is locked (`item_locked`, with a `locked` object giving the reasons).",
     404: "No such course or item (or an unpublished course for a learner).",
-    409: "Conflict with stored data (a taken slug or username), or the task queue is unreachable "
-         "and the work was recorded to run later (`queued_later`).",
+    409: "Conflict with stored data (a taken slug or username), an edit that raced another one "
+         "(`edit_conflict`), or the task queue is unreachable and the work was recorded to run "
+         "later (`queued_later`).",
+    412: "If-Match names a revision the course no longer has (`precondition_failed`, with the "
+         "current `revision`).",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (`payload_too_large`).",
     415: "The body is not JSON (send `Content-Type: application/json`).",
 }

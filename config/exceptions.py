@@ -37,6 +37,13 @@ class Conflict(DomainError):
     code = "conflict"
 
 
+class PreconditionFailed(DomainError):
+    """The client's If-Match names a revision that is no longer the stored one."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    code = "precondition_failed"
+
+
 class Locked(DomainError):
     """The learner may not attempt this item yet; `extra` carries the reasons."""
 

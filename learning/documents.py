@@ -37,6 +37,8 @@ class Course(StoredDocument):
     sections = ListField(DictField())
     # Bumped on every outline change; progress computed for an older outline is stale.
     outline_version = IntField(default=1)
+    # Bumped on every save; an edit stores only over the revision it started from (ETag).
+    revision = IntField(default=1)
     created_by = IntField()
     created_at = DateTimeField(default=timezone.now)
     updated_at = DateTimeField(default=timezone.now)

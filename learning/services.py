@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from mongoengine.errors import NotUniqueError
+from mongoengine.errors import NotUniqueError, SaveConditionError
 from pymongo.errors import DuplicateKeyError
 
-from config.exceptions import Conflict, Forbidden, InvalidInput
+from config.exceptions import Conflict, Forbidden, InvalidInput, PreconditionFailed
 from learning.documents import (
     MAX_COURSE_MARKS,
     AttemptSummary,
@@ -54,13 +54,22 @@ def course_create(*, data: dict, created_by: int) -> Course:
     return course
 
 
-def course_update(*, course_id: str, data: dict) -> tuple[Course, bool]:
+def course_update(*, course_id: str, data: dict,
+                  expected_revision: int | None = None) -> tuple[Course, bool]:
     """Apply a full or partial update; return the course and whether its outline changed.
 
     Sections, lessons and items sent with their `id` keep it (and the attempts made on them);
-    those sent without one are new; those left out are removed.
+    those sent without one are new; those left out are removed. The update is stored only over
+    the revision it was made from (`expected_revision`, else the one read here): a concurrent
+    edit that stored first makes this one fail, changing nothing.
     """
     course = course_get(course_id=course_id)
+    if expected_revision is not None and expected_revision != course.revision:
+        raise PreconditionFailed(
+            f"The course is at revision {course.revision}, not {expected_revision}: someone changed "
+            "it since you read it. Read it again and redo your change.",
+            extra={"revision": course.revision})
+    read_revision = course.revision
     before = course_outline_of(course=course)
     for field in ("title", "slug", "description", "unlock_mode", "published"):
         if field in data:
@@ -77,10 +86,14 @@ def course_update(*, course_id: str, data: dict) -> tuple[Course, bool]:
         course.outline_version += 1
         course.sections = outline_to_document(outline)
     course.updated_at = timezone.now()
+    course.revision = read_revision + 1
     try:
-        course.save()
+        course.save(save_condition={"revision": read_revision})
     except NotUniqueError as exc:
         raise Conflict(f"A course with slug '{data.get('slug')}' already exists.", code="slug_taken") from exc
+    except SaveConditionError as exc:
+        raise Conflict("The course was changed by another edit while this one was made; read it "
+                       "again and redo your change.", code="edit_conflict") from exc
     return course, outline_changed
 
 

@@ -233,6 +233,7 @@ class CourseDetailSerializer(CourseSummarySerializer):
     """A course with its whole outline; quiz answers only with `show_answers` in the context."""
 
     outline_version = serializers.IntegerField()
+    revision = serializers.IntegerField(help_text="Bumped by every edit; also the ETag header.")
     sections = SectionOutSerializer(source="outline.sections", many=True)
 
 

@@ -1,7 +1,8 @@
 """HTTP views of the learning domain: users, courses, enrollment and attempts."""
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,6 +27,11 @@ from flows.courses import course_change
 from flows.enrollments import enrollment_create
 from learning import selectors, services
 
+IF_MATCH = OpenApiParameter(
+    "If-Match", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
+    description='The ETag of the course as you read it (e.g. "7"): the edit is refused with 412 '
+                "if the course changed since. Without it, an edit that races another one gets 409 "
+                "`edit_conflict`.")
 COURSE_EXAMPLES = [
     OpenApiExample("Course using every unlock-rule type", value=COURSE_WITH_RULES,
                    request_only=True,
@@ -54,8 +60,22 @@ def _validated(serializer_class, request: Request, *, partial: bool = False) -> 
     return serializer.validated_data
 
 
-def _course_detail(course, *, show_answers: bool) -> dict:
-    return CourseDetailSerializer(course, context={"show_answers": show_answers}).data
+def _course_response(course, *, show_answers: bool, status: int = status.HTTP_200_OK) -> Response:
+    """The course with its outline, and its revision as the ETag an edit sends back in If-Match."""
+    body = CourseDetailSerializer(course, context={"show_answers": show_answers}).data
+    return Response(body, status=status, headers={"ETag": f'"{course.revision}"'})
+
+
+def _if_match_revision(request: Request) -> int | None:
+    """The revision an edit was made from (If-Match: "7"); None when the header is absent or *."""
+    raw = request.headers.get("If-Match", "").strip()
+    if raw in ("", "*"):
+        return None
+    tag = raw.removeprefix("W/").strip('"')
+    if not (tag.isascii() and tag.isdigit()) or len(tag) > 18:
+        raise InvalidInput('If-Match must be the ETag of the course as read, e.g. "7".',
+                           code="invalid_if_match")
+    return int(tag)
 
 
 class UserCreateView(APIView):
@@ -89,7 +109,7 @@ class CourseListView(APIView):
     def post(self, request: Request) -> Response:
         data = _validated(CourseWriteSerializer, request)
         course = services.course_create(data=data, created_by=request.user.pk)
-        return Response(_course_detail(course, show_answers=True), status=status.HTTP_201_CREATED)
+        return _course_response(course, show_answers=True, status=status.HTTP_201_CREATED)
 
 
 class CourseDetailView(APIView):
@@ -102,26 +122,28 @@ class CourseDetailView(APIView):
         course = selectors.course_get(course_id=course_id)
         if not course.published and not request.user.is_staff:
             raise NotFound(f"Course {course_id} not found")
-        return Response(_course_detail(course, show_answers=request.user.is_staff))
+        return _course_response(course, show_answers=request.user.is_staff)
 
     @extend_schema(operation_id="courses_update", tags=["courses"], request=CourseWriteSerializer,
                    summary="Replace a course (staff); outline elements sent with their id keep it",
-                   examples=COURSE_EXAMPLES,
-                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
+                   examples=COURSE_EXAMPLES, parameters=[IF_MATCH],
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409, 412)})
     def put(self, request: Request, course_id: str) -> Response:
         return self._update(request, course_id, partial=False)
 
     @extend_schema(operation_id="courses_partial_update", tags=["courses"],
                    request=CourseWriteSerializer, summary="Change some fields of a course (staff)",
-                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409)})
+                   parameters=[IF_MATCH],
+                   responses={200: CourseDetailSerializer, **error_responses(*WRITE_ERRORS, 409, 412)})
     def patch(self, request: Request, course_id: str) -> Response:
         return self._update(request, course_id, partial=True)
 
     def _update(self, request: Request, course_id: str, *, partial: bool) -> Response:
         selectors.object_id_parse(course_id, what="course_id")
+        expected = _if_match_revision(request)
         data = _validated(CourseWriteSerializer, request, partial=partial)
-        course = course_change(course_id=course_id, data=data)
-        return Response(_course_detail(course, show_answers=True))
+        course = course_change(course_id=course_id, data=data, expected_revision=expected)
+        return _course_response(course, show_answers=True)
 
 
 class EnrollView(APIView):
