@@ -24,7 +24,7 @@ def activity_log_request(*, user_id: int, verb: str, course_id: str | None = Non
     kwargs = {"event_id": event_id, "user_id": user_id, "verb": verb, "course_id": course_id,
               "item_id": item_id, "data": data or {},
               "occurred_at": (occurred_at or timezone.now()).isoformat()}
-    return task_dispatch(task_name=LOG_ACTIVITY, kwargs=kwargs, pending_key=f"{LOG_ACTIVITY}:{event_id}")
+    return task_dispatch(task_name=LOG_ACTIVITY, kwargs=kwargs, key=f"{LOG_ACTIVITY}:{event_id}")
 
 
 def activity_log_write(*, event_id: str, user_id: int, verb: str, course_id: str | None,

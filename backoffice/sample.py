@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from analytics.documents import ActivityLog
 from analytics.services import activity_day
-from learning.documents import Enrollment
+from learning.documents import Enrollment, learner_course_key
 from learning.services import course_create
 from progress.documents import CourseProgress
 
@@ -53,10 +53,12 @@ def sample_data_create(*, learners: int = 60, days: int = 30, seed: int = 7) -> 
             completed_at = when if len(done) == total else None
             if completed_at:
                 events.append((user_id, "completed_course", course.id, completed_at))
-            CourseProgress(user_id=user_id, course_id=course.id, completed_item_ids=done,
+            CourseProgress(id=learner_course_key(user_id, course.id), user_id=user_id,
+                           course_id=course.id, completed_item_ids=done,
                            completed_items=len(done), total_items=total,
                            completion_percent=round(100 * len(done) / total, 2),
-                           completed_at=completed_at, computed_at=now, seq=1).save()
+                           completed_at=completed_at, completion_announced=True,
+                           computed_at=now, seq=1).save()
     ActivityLog.objects.insert([
         ActivityLog(event_id=f"sample:{n}", user_id=user_id, verb=verb, course_id=course_id,
                     occurred_at=when, day=activity_day(when))

@@ -156,8 +156,8 @@ def attempt_get(*, attempt_id: str) -> ContentAttempt | None:
 
 
 def progress_document_get(*, progress_id: str) -> dict | None:
-    oid = _oid(progress_id)
-    return CourseProgress._get_collection().find_one({"_id": oid}) if oid else None
+    """One progress document by its id ("7:6650f0c2…", one per learner and course)."""
+    return CourseProgress._get_collection().find_one({"_id": progress_id})
 
 
 def activity_get(*, event_id: str) -> ActivityLog | None:

@@ -32,8 +32,9 @@ def _django_logging(**kwargs) -> None:
 
 
 def _extensions() -> None:
-    """Request ids on every published task; heartbeat and per-run logs/metrics for every worker."""
-    from config import request_id, task_signals  # noqa: F401 - connect their signal handlers
+    """Request ids on every published task, outbox entries settled by successful runs; heartbeat
+    and per-run logs/metrics for every worker."""
+    from config import dispatch, request_id, task_signals  # noqa: F401 - connect their handlers
     from config.heartbeat import WorkerHeartbeat
 
     app.steps["worker"].add(WorkerHeartbeat)

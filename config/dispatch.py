@@ -1,25 +1,36 @@
-"""Queue derived work without ever failing the request: if the broker is down, park it.
+"""Derived work that is done at least once: recorded in the outbox, then published.
 
-Tasks are sent by name; CELERY_TASK_ROUTES picks the queue, so the API process never needs
-to import the task modules.
+`task_dispatch` writes an outbox entry (MongoDB) and publishes the task; the task's successful
+run deletes the entry (`outbox_done`, connected to Celery's task_success). Whatever happens in
+between — the broker is down, Redis loses the message, the task runs out of retries, its worker
+is killed — the entry stays and `outbox_sweep` (beat, every PENDING_SWEEP_SECONDS) publishes it
+again once due, with a back-off per entry. Tasks are idempotent, so a repeat changes nothing.
+
+Tasks are sent by name; CELERY_TASK_ROUTES picks the queue, so the API process never needs to
+import the task modules.
 """
 from __future__ import annotations
 
 import logging
 import threading
 import time
+from datetime import timedelta
 
 import kombu.exceptions
 import redis.exceptions
 from celery import current_app
+from celery.signals import task_success
 from django.conf import settings
-from mongoengine.errors import NotUniqueError
+from django.utils import timezone
+from pymongo import ReturnDocument
 
-from config.documents import PendingWork
+from config.documents import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
+# Celery message header naming the outbox entry a run settles: [key, generation].
+OUTBOX_HEADER = "outbox"
 
 
 class _BrokerCircuit:
@@ -45,49 +56,86 @@ class _BrokerCircuit:
 broker_circuit = _BrokerCircuit()
 
 
-def task_dispatch(*, task_name: str, kwargs: dict, pending_key: str, task_id: str | None = None,
+def task_dispatch(*, task_name: str, kwargs: dict, key: str, task_id: str | None = None,
                   countdown: float | None = None) -> bool:
-    """Publish a task; on broker failure record it as pending and return False."""
+    """Record the work in the outbox and publish it; False when the broker refused (the sweep
+    publishes it later). Requests with the same key share one entry."""
+    now = timezone.now()
+    due_at = now + timedelta(seconds=(countdown or 0) + settings.OUTBOX_REDELIVER_SECONDS)
+    entry = OutboxEntry._get_collection().find_one_and_update(
+        {"_id": key},
+        {"$set": {"task_name": task_name, "kwargs": kwargs, "due_at": due_at, "published": 0},
+         "$inc": {"generation": 1}, "$setOnInsert": {"created_at": now}},
+        upsert=True, return_document=ReturnDocument.AFTER, projection={"generation": 1})
+    return _publish(key, entry["generation"], task_name, kwargs, task_id=task_id,
+                    countdown=countdown)
+
+
+def _publish(key: str, generation: int, task_name: str, kwargs: dict, *,
+             task_id: str | None = None, countdown: float | None = None) -> bool:
     if broker_circuit.is_open():
-        # The broker failed moments ago: park at once instead of waiting for another timeout.
-        pending_work_record(task_name=task_name, kwargs=kwargs, key=pending_key)
+        # The broker failed moments ago: leave it to the sweep instead of waiting for a timeout.
+        _due_now(key)
         return False
     try:
-        current_app.send_task(task_name, kwargs=kwargs, task_id=task_id, countdown=countdown)
+        current_app.send_task(task_name, kwargs=kwargs, task_id=task_id, countdown=countdown,
+                              headers={OUTBOX_HEADER: [key, generation]})
         return True
     except BROKER_ERRORS as exc:
         broker_circuit.trip()
-        logger.warning("broker unavailable, parking %s %s: %s", task_name, kwargs, exc)
-        pending_work_record(task_name=task_name, kwargs=kwargs, key=pending_key)
+        logger.warning("broker unavailable, %s waits in the outbox: %s", key, exc)
+        _due_now(key)
         return False
 
 
-def pending_work_record(*, task_name: str, kwargs: dict, key: str) -> None:
-    """Store one unit of parked work; the same key is stored once."""
-    try:
-        PendingWork(key=key, task_name=task_name, kwargs=kwargs).save()
-    except NotUniqueError:
-        pass
+def _due_now(key: str) -> None:
+    OutboxEntry._get_collection().update_one({"_id": key}, {"$set": {"due_at": timezone.now()}})
 
 
-def pending_work_sweep(*, limit: int = 1000) -> int:
-    """Re-publish parked work, oldest first; stop at the first broker failure. Returns count."""
+def outbox_done(*, key: str, generation: int) -> bool:
+    """Settle an entry after a successful run; an entry re-requested meanwhile stays."""
+    result = OutboxEntry._get_collection().delete_one({"_id": key, "generation": generation})
+    return result.deleted_count == 1
+
+
+@task_success.connect
+def _settle_outbox_entry(sender=None, **kwargs) -> None:
+    """A successful run settles the outbox entry it was published for."""
+    marker = getattr(sender.request, OUTBOX_HEADER, None) if sender is not None else None
+    if marker:
+        key, generation = marker
+        outbox_done(key=key, generation=generation)
+
+
+def outbox_sweep(*, limit: int = 1000) -> int:
+    """Publish due entries again, oldest first, each with a doubling back-off; stop at the first
+    broker failure. Returns how many were published."""
+    collection = OutboxEntry._get_collection()
+    now = timezone.now()
     sent = 0
-    for work in PendingWork.objects.order_by("created_at").limit(limit):
+    for entry in collection.find({"due_at": {"$lte": now}}).sort("due_at", 1).limit(limit):
+        key = entry["_id"]
         try:
-            current_app.send_task(work.task_name, kwargs=work.kwargs)
+            current_app.send_task(entry["task_name"], kwargs=entry["kwargs"],
+                                  headers={OUTBOX_HEADER: [key, entry["generation"]]})
         except BROKER_ERRORS as exc:
             broker_circuit.trip()
-            logger.warning("pending sweep stopped, broker still unavailable: %s", exc)
+            logger.warning("outbox sweep stopped, broker still unavailable: %s", exc)
             break
         broker_circuit.reset()
-        work.delete()
+        published = entry.get("published", 0) + 1
+        backoff = min(settings.OUTBOX_REDELIVER_SECONDS * 2 ** published,
+                      settings.OUTBOX_MAX_BACKOFF_SECONDS)
+        collection.update_one({"_id": key, "generation": entry["generation"]},
+                              {"$set": {"due_at": now + timedelta(seconds=backoff),
+                                        "published": published}})
         sent += 1
     if sent:
-        logger.info("pending sweep re-queued %d task(s)", sent)
+        logger.warning("outbox sweep published %d task(s) again", sent)
     return sent
 
 
-def pending_work_count() -> int:
-    """How many units of work wait for the broker."""
-    return PendingWork.objects.count()
+def outbox_count(*, due_only: bool = False) -> int:
+    """Entries waiting for a successful run (only those due now, with `due_only`)."""
+    query = {"due_at": {"$lte": timezone.now()}} if due_only else {}
+    return OutboxEntry._get_collection().count_documents(query)

@@ -1,8 +1,8 @@
-"""The base of every stored MongoDB document, and the infrastructure's own documents."""
+"""The base of every stored MongoDB document, and the outbox of derived work."""
 from __future__ import annotations
 
 from django.utils import timezone
-from mongoengine import DateTimeField, DictField, Document, StringField
+from mongoengine import DateTimeField, DictField, Document, IntField, StringField
 
 
 class StoredDocument(Document):
@@ -12,12 +12,21 @@ class StoredDocument(Document):
     meta = {"abstract": True, "auto_create_index": False}
 
 
-class PendingWork(StoredDocument):
-    """Derived work that could not be queued (broker down); the beat sweep re-queues it."""
+class OutboxEntry(StoredDocument):
+    """One unit of derived work, kept until a task run for it succeeds.
 
-    key = StringField(required=True, unique=True)
+    Written before the task is published; deleted by the successful run (if no newer request
+    for the same key came in meanwhile: `generation`). The sweep publishes entries again when
+    they are due: the broker was down, the message was lost, the task ran out of retries, or its
+    worker died.
+    """
+
+    id = StringField(primary_key=True)  # what the work is for, e.g. "RECALCULATE_COURSE:7:6650f…"
     task_name = StringField(required=True)
     kwargs = DictField()
+    generation = IntField(default=0)  # bumped by every request for this key
+    due_at = DateTimeField(required=True)  # when the sweep may publish it (again)
+    published = IntField(default=0)  # publishes by the sweep, for its back-off
     created_at = DateTimeField(default=timezone.now)
 
-    meta = {"collection": "pending_work", "indexes": ["created_at"]}
+    meta = {"collection": "outbox", "indexes": ["due_at"]}

@@ -89,7 +89,7 @@ def _metrics_allowed(request) -> bool:
 
 def _scrape_gauges():
     """Queue depth (messages waiting per Celery queue), parked work, newest heartbeat age."""
-    from config.dispatch import pending_work_count
+    from config.dispatch import outbox_count
 
     depths = []
     with celery_app.connection_for_read() as connection:
@@ -98,8 +98,9 @@ def _scrape_gauges():
             depths.append(([queue.name], float(_queue_depth(channel, queue.name))))
     yield gauge_family("lms_celery_queue_length", "Messages waiting in each Celery queue.",
                        ("queue",), depths)
-    yield gauge_family("lms_pending_work", "Tasks parked while the broker was down.", (),
-                       [([], float(pending_work_count()))])
+    yield gauge_family("lms_pending_work", "Derived work in the outbox, due to be published "
+                       "again (broker down, message lost, retries used up).", (),
+                       [([], float(outbox_count(due_only=True)))])
     ages = worker_heartbeats_get()
     yield gauge_family("lms_worker_heartbeat_age_seconds",
                        "Seconds since each worker's last heartbeat.", ("worker",),

@@ -21,6 +21,11 @@ def rebuild_lock_key(course_id: str, window: str = "all") -> str:
     return f"{_tag(course_id)}:{window}:rebuild-lock"
 
 
+def rebuild_requested_key(course_id: str, window: str = "all") -> str:
+    """Set while a rebuild asked for by readers of a missing board is queued (coalescing)."""
+    return f"{_tag(course_id)}:{window}:rebuild-requested"
+
+
 def dirty_key(course_id: str, window: str = "all") -> str:
     """Learners updated while a rebuild of the board ran; re-applied after its RENAME."""
     return f"{_tag(course_id)}:{window}:dirty"
@@ -31,18 +36,14 @@ def empty_marker_key(course_id: str, window: str = "all") -> str:
     return f"{_tag(course_id)}:{window}:empty"
 
 
-def seq_key(course_id: str) -> str:
-    """Counter that orders every score computation of the course (updates and rebuilds)."""
-    return f"{_tag(course_id)}:seq"
-
-
 def applied_key(course_id: str) -> str:
-    """Hash user id → seq of the newest computation written for that learner."""
+    """Hash user id → order (leaderboard.services.Stamp) of the newest computation written."""
     return f"{_tag(course_id)}:applied"
 
 
 def floors_key(course_id: str) -> str:
-    """Hash window → seq taken by the rebuild that produced the live board; older updates skip it."""
+    """Hash window → Redis clock when the rebuild that produced the live board started; updates
+    stamped before it skip that board (what they read is in the rebuild)."""
     return f"{_tag(course_id)}:floors"
 
 
@@ -61,7 +62,7 @@ def update_pending_key(course_id: str, user_id: int) -> str:
     return f"{_tag(course_id)}:pending:{user_id}"
 
 
-REBUILD_LOCK_TTL_SECONDS = 900
 EMPTY_MARKER_TTL_SECONDS = 24 * 3600
 DIRTY_TTL_SECONDS = 3600
 PENDING_TTL_SECONDS = 120
+REBUILD_REQUESTED_TTL_SECONDS = 60

@@ -113,6 +113,11 @@ def _read(script: str, course_id: str, window: Window, args: list) -> list | Non
     return result if result[0] else None
 
 
+def board_header_get(*, course_id: str, window: Window) -> dict:
+    """The header of a board that is not there (yet): its ranking mode, no members."""
+    return _header(course_id, window, leaderboard_config_get(course_id=course_id)["ranking"], 0)
+
+
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
     return {"course_id": course_id, "window": window.kind, "week": window.label,
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}

@@ -5,6 +5,8 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
 
 import redis.exceptions
 from django.conf import settings
@@ -23,9 +25,9 @@ from leaderboard.aggregation import (
 )
 from leaderboard.documents import LeaderboardSettings
 from leaderboard.scoring import ALL_TIME, Window, composite_encode
-from leaderboard.selectors import leaderboard_me, leaderboard_page
+from leaderboard.selectors import board_header_get, leaderboard_me, leaderboard_page
 from leaderboard.windows import current_week, update_windows, window_expiry
-from learning.selectors import course_ids_all, object_id_parse
+from learning.selectors import attempt_summary_version, course_ids_all, object_id_parse
 
 logger = logging.getLogger(__name__)
 
@@ -36,25 +38,27 @@ return 0
 """
 
 # Compare-and-set of one learner's scores on several boards of a course. Refused (-1) when a
-# newer computation (higher seq) was already written for the learner. Per board: skipped when
-# the live board came from a rebuild that started after this computation (its floor), or when
-# the board is missing (the next read rebuilds it whole from MongoDB); while a rebuild of the
-# board runs, the learner is also recorded as dirty so the rebuild re-applies them after RENAME.
+# computation of a higher order (summary version, then clock) was already written for the
+# learner. Per board: skipped when the live board came from a rebuild that started after this
+# computation (its floor, a clock), or when the board is missing (a rebuild makes it whole from
+# MongoDB); while a rebuild of the board runs, the learner is also recorded as dirty so the
+# rebuild re-applies them after its RENAME. Orders are fixed-width strings, so they compare as
+# strings.
 _APPLY = """
-local user, seq = ARGV[1], tonumber(ARGV[2])
-local applied = tonumber(redis.call('HGET', KEYS[1], user) or '0')
-if applied >= seq then return -1 end
-redis.call('HSET', KEYS[1], user, ARGV[2])
+local user, order, clock = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local applied = redis.call('HGET', KEYS[1], user)
+if applied and applied >= order then return -1 end
+redis.call('HSET', KEYS[1], user, order)
 local written = 0
-for i = 0, tonumber(ARGV[3]) - 1 do
+for i = 0, tonumber(ARGV[4]) - 1 do
   local board, lock, dirty, empty = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
-  local window, score, expire_at = ARGV[5 + 3 * i], ARGV[6 + 3 * i], tonumber(ARGV[7 + 3 * i])
+  local window, score, expire_at = ARGV[6 + 3 * i], ARGV[7 + 3 * i], tonumber(ARGV[8 + 3 * i])
   if redis.call('EXISTS', lock) == 1 then
     redis.call('SADD', dirty, user)
-    redis.call('EXPIRE', dirty, tonumber(ARGV[4]))
+    redis.call('EXPIRE', dirty, tonumber(ARGV[5]))
   end
   local floor = tonumber(redis.call('HGET', KEYS[2], window) or '0')
-  if seq > floor and redis.call('EXISTS', board, empty) > 0 then
+  if clock >= floor and redis.call('EXISTS', board, empty) > 0 then
     if score == '' then
       redis.call('ZREM', board, user)
     else
@@ -67,6 +71,35 @@ for i = 0, tonumber(ARGV[3]) - 1 do
 end
 return written
 """
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """What orders a learner's score computations: their attempt summary version (MongoDB, so
+    it survives any loss of Redis), then the Redis clock when the computation started."""
+
+    version: int
+    clock: int  # microseconds, Redis TIME
+
+    @property
+    def order(self) -> str:
+        return f"{self.version:012d}:{self.clock:017d}"
+
+
+def redis_clock(client: redis.Redis | None = None) -> int:
+    """The Redis server's clock in microseconds (one clock for every worker host)."""
+    seconds, micros = (client or redis_client()).time()
+    return seconds * 1_000_000 + micros
+
+
+def leaderboard_stamp_take(*, course_id: str, user_id: int) -> Stamp:
+    """Stamp a computation before it reads MongoDB; clears the learner's pending marker too."""
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.delete(keys.update_pending_key(course_id, user_id))
+    pipe.time()
+    _, (seconds, micros) = pipe.execute()
+    version = attempt_summary_version(user_id=user_id, course_id=course_id)
+    return Stamp(version=version, clock=seconds * 1_000_000 + micros)
 
 
 # --- Requests (API side) ------------------------------------------------------------------------
@@ -82,20 +115,24 @@ def leaderboard_update_request(*, course_id: str, user_id: int) -> bool:
     queued = task_dispatch(
         task_name=UPDATE_LEADERBOARD,
         kwargs={"course_id": course_id, "user_id": user_id},
-        pending_key=f"{UPDATE_LEADERBOARD}:{course_id}:{user_id}",
+        key=f"{UPDATE_LEADERBOARD}:{course_id}:{user_id}",
     )
     if not queued:
         redis_client().delete(marker)
     return queued
 
 
-def leaderboard_rebuild_request(*, course_id: str) -> str | None:
-    """Queue REBUILD_LEADERBOARD; return the task id, or None if parked for later."""
+def leaderboard_rebuild_request(*, course_id: str, window: Window | None = None) -> str | None:
+    """Queue REBUILD_LEADERBOARD (one board, or the all-time and this week's); return the task id,
+    or None if it waits in the outbox for the broker."""
     task_id = str(uuid.uuid4())
+    kwargs: dict = {"course_id": course_id}
+    if window is not None:
+        kwargs["window"] = window.name
     queued = task_dispatch(
         task_name=REBUILD_LEADERBOARD,
-        kwargs={"course_id": course_id},
-        pending_key=f"{REBUILD_LEADERBOARD}:{course_id}",
+        kwargs=kwargs,
+        key=f"{REBUILD_LEADERBOARD}:{course_id}:{kwargs.get('window', '*')}",
         task_id=task_id,
     )
     return task_id if queued else None
@@ -108,16 +145,11 @@ def _encode(score: Score) -> int:
 
 # --- Per-learner updates ------------------------------------------------------------------------
 
-def leaderboard_seq_next(*, course_id: str) -> int:
-    """Take the next computation number of the course (before reading MongoDB)."""
-    return int(redis_client().incr(keys.seq_key(course_id)))
-
-
-def leaderboard_scores_write(*, course_id: str, user_id: int, seq: int, windows: list[Window],
+def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, windows: list[Window],
                              scores: dict[str, Score | None]) -> int:
     """Write one learner's scores if no newer computation was written: boards written, or -1."""
     keys_: list[str] = [keys.applied_key(course_id), keys.floors_key(course_id)]
-    args: list = [str(user_id), seq, len(windows), keys.DIRTY_TTL_SECONDS]
+    args: list = [str(user_id), stamp.order, stamp.clock, len(windows), keys.DIRTY_TTL_SECONDS]
     for window in windows:
         name = window.name
         keys_ += [keys.board_key(course_id, name), keys.rebuild_lock_key(course_id, name),
@@ -131,37 +163,34 @@ def leaderboard_scores_write(*, course_id: str, user_id: int, seq: int, windows:
 
 def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     """Recompute one learner's scores from MongoDB and write them unless a newer one won."""
-    client = redis_client()
-    client.delete(keys.update_pending_key(course_id, user_id))
-    seq = leaderboard_seq_next(course_id=course_id)
+    stamp = leaderboard_stamp_take(course_id=course_id, user_id=user_id)
     windows = update_windows()
     scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
-    written = leaderboard_scores_write(course_id=course_id, user_id=user_id, seq=seq,
+    written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
                                        windows=windows, scores=scores)
     if written < 0:
-        logger.info("leaderboard user=%s course=%s seq=%s superseded by a newer computation",
-                    user_id, course_id, seq)
+        logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
+                    user_id, course_id, stamp.order)
     score = scores[ALL_TIME.name]
-    return {"seq": seq, "written": written, "cents": score[0] if score else None}
+    return {"order": stamp.order, "written": written, "cents": score[0] if score else None}
 
 
 # --- Rebuilds -----------------------------------------------------------------------------------
 
 def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only_if_missing: bool = False,
-                              wait_seconds: float = 0,
                               progress: Callable[[int, int], None] | None = None) -> dict:
     """Rebuild one board from MongoDB into a temporary key, then RENAME it over the live one.
 
-    One rebuild per board at a time: a caller that finds the lock taken waits up to
-    `wait_seconds` for it and returns {"skipped": True}. With `only_if_missing`, a board that
-    exists once the lock is ours is left alone (many readers of a missing board, one rebuild).
+    One rebuild per board at a time: a caller that finds the lock taken returns
+    {"skipped": True}. With `only_if_missing`, a board that exists once the lock is ours is left
+    alone.
     """
     client = redis_client()
     name = window.name
     result: dict = {"course_id": course_id, "window": name}
     lock_key, token = keys.rebuild_lock_key(course_id, name), uuid.uuid4().hex
-    if not client.set(lock_key, token, nx=True, ex=keys.REBUILD_LOCK_TTL_SECONDS):
-        _wait_for_release(client, lock_key, wait_seconds)
+    # The lock outlives no rebuild: a killed one frees it after the task's own time limit.
+    if not client.set(lock_key, token, nx=True, ex=settings.CELERY_TASK_TIME_LIMIT):
         return {**result, "skipped": True}
     try:
         if only_if_missing and client.exists(keys.board_key(course_id, name),
@@ -169,17 +198,20 @@ def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only
             return {**result, "skipped": True}
         # Leftovers of a rebuild that died: this one reads MongoDB afresh, after this point.
         client.delete(keys.dirty_key(course_id, name))
-        seq = leaderboard_seq_next(course_id=course_id)
+        # Updates that started before this clock reading are in what this rebuild reads.
+        floor = redis_clock(client)
         config_mirror(course_id=course_id)
         started = time.perf_counter()
         scores = scores_aggregate(course_id=course_id, window=window)
         mongo_seconds = time.perf_counter() - started
         started = time.perf_counter()
-        members = _board_write(client, course_id, window, scores, seq, progress)
+        members = _board_write(client, course_id, window, scores, floor, progress)
         redis_seconds = time.perf_counter() - started
         client.hincrby(keys.stats_key(course_id), f"rebuilds:{name}", 1)
     finally:
         client.eval(_RELEASE_LOCK, 1, lock_key, token)
+        # Readers who find the board missing from now on may ask for a rebuild again.
+        client.delete(keys.rebuild_requested_key(course_id, name))
     reapplied = _dirty_reapply(client, course_id, name)
     logger.info("leaderboard rebuilt course=%s window=%s members=%d mongo=%.3fs redis=%.3fs "
                 "reapplied=%d", course_id, name, members, mongo_seconds, redis_seconds, reapplied)
@@ -199,7 +231,7 @@ def leaderboard_course_rebuild(*, course_id: str,
 
 
 def _board_write(client: redis.Redis, course_id: str, window: Window, scores: dict[int, Score],
-                 seq: int, progress: Callable[[int, int], None] | None) -> int:
+                 floor: int, progress: Callable[[int, int], None] | None) -> int:
     """Write scores to the temporary key in pipelined batches and swap it in atomically."""
     name = window.name
     tmp, live = keys.board_tmp_key(course_id, name), keys.board_key(course_id, name)
@@ -230,7 +262,7 @@ def _board_write(client: redis.Redis, course_id: str, window: Window, scores: di
         swap.set(empty, 1, ex=keys.EMPTY_MARKER_TTL_SECONDS)
         if expire_at:
             swap.expireat(empty, expire_at)
-    swap.hset(keys.floors_key(course_id), name, seq)
+    swap.hset(keys.floors_key(course_id), name, floor)
     swap.execute()
     if progress:
         progress(len(items), len(items))
@@ -246,12 +278,6 @@ def _dirty_reapply(client: redis.Redis, course_id: str, name: str) -> int:
     for member in members:
         leaderboard_user_score_update(course_id=course_id, user_id=int(member))
     return len(members)
-
-
-def _wait_for_release(client: redis.Redis, lock_key: str, wait_seconds: float) -> None:
-    deadline = time.monotonic() + wait_seconds
-    while time.monotonic() < deadline and client.exists(lock_key):
-        time.sleep(0.02)
 
 
 # --- Drift --------------------------------------------------------------------------------------
@@ -321,25 +347,50 @@ def leaderboard_config_set(*, course_id: str, ranking: str | None, updated_by: i
 
 def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
                                     window: Window = ALL_TIME) -> dict:
-    """A page of the board; a missing board is rebuilt from MongoDB first (once, whoever holds the
-    lock; the others wait for it)."""
+    """A page of the board. A missing board (never built, expired, flushed) is rebuilt by a
+    worker, never in the request: the answer is then empty with `rebuilding: true`."""
     page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window)
     if page is None:
-        _board_rebuild_for_reader(course_id, window)
-        page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window)
-    return page
+        _board_rebuild_for_readers(course_id, window)
+        return {**board_header_get(course_id=course_id, window=window), "results": [],
+                "rebuilding": True}
+    return {**page, "rebuilding": False}
 
 
 def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
                                   window: Window = ALL_TIME) -> dict:
-    """A learner's rank and neighbours; a missing board is rebuilt from MongoDB first."""
+    """A learner's rank and neighbours; a missing board is rebuilt by a worker meanwhile
+    (`rebuilding: true`, rank unknown)."""
     me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window)
     if me is None:
-        _board_rebuild_for_reader(course_id, window)
-        me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window)
-    return me
+        _board_rebuild_for_readers(course_id, window)
+        return {**board_header_get(course_id=course_id, window=window), "user_id": user_id,
+                "rank": None, "score": None, "percentile": None, "reached_at": None,
+                "around": [], "rebuilding": True}
+    return {**me, "rebuilding": False}
 
 
-def _board_rebuild_for_reader(course_id: str, window: Window) -> None:
-    leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True,
-                              wait_seconds=settings.LEADERBOARD_MISS_WAIT_SECONDS)
+def _board_rebuild_for_readers(course_id: str, window: Window) -> None:
+    """Queue one rebuild however many readers find the board missing (a marker coalesces them)."""
+    marker = keys.rebuild_requested_key(course_id, window.name)
+    try:
+        if not redis_client().set(marker, 1, nx=True, ex=keys.REBUILD_REQUESTED_TTL_SECONDS):
+            return
+    except redis.exceptions.RedisError as exc:  # the request below still goes to the outbox
+        logger.warning("rebuild marker not set: %s", exc)
+    leaderboard_rebuild_request(course_id=course_id, window=window)
+
+
+def leaderboard_next_weeks_prebuild(*, within_hours: int) -> int:
+    """Build next week's boards before it starts (empty, so updates land from its first second);
+    only within `within_hours` of its start. Returns boards built."""
+    now = timezone.now()
+    upcoming = current_week(now=now + timedelta(hours=within_hours))
+    if upcoming.start <= now:
+        return 0  # next week does not start soon: nothing to do yet
+    built = 0
+    for course_id in course_ids_all():
+        result = leaderboard_board_rebuild(course_id=course_id, window=upcoming,
+                                           only_if_missing=True)
+        built += 0 if result.get("skipped") else 1
+    return built

@@ -1,19 +1,25 @@
 """Celery tasks of the leaderboard app."""
 from __future__ import annotations
 
+from django.conf import settings
+
 from config.task_names import (
     CHECK_LEADERBOARD_DRIFT,
+    PREBUILD_WEEKLY_BOARDS,
     REBUILD_ALL_LEADERBOARDS,
     REBUILD_LEADERBOARD,
     UPDATE_LEADERBOARD,
 )
 from config.tasks import domain_task
 from leaderboard.services import (
+    leaderboard_board_rebuild,
     leaderboard_course_rebuild,
     leaderboard_drift_check_all,
+    leaderboard_next_weeks_prebuild,
     leaderboard_rebuild_request,
     leaderboard_user_score_update,
 )
+from leaderboard.windows import window_from_name
 from learning.selectors import course_ids_all
 
 
@@ -24,9 +30,12 @@ def update_leaderboard(course_id: str, user_id: int) -> dict:
 
 
 @domain_task(name=REBUILD_LEADERBOARD)
-def rebuild_leaderboard(course_id: str) -> dict:
-    """Rebuild a course's all-time and current-week boards from MongoDB."""
-    return leaderboard_course_rebuild(course_id=course_id)
+def rebuild_leaderboard(course_id: str, window: str | None = None) -> dict:
+    """Rebuild one board (`window`, e.g. "week:2026-W48"), or the course's all-time and current
+    week's boards, from MongoDB."""
+    if window is None:
+        return leaderboard_course_rebuild(course_id=course_id)
+    return leaderboard_board_rebuild(course_id=course_id, window=window_from_name(window))
 
 
 @domain_task(name=REBUILD_ALL_LEADERBOARDS)
@@ -34,6 +43,12 @@ def rebuild_all_leaderboards() -> dict:
     """Queue a rebuild of every course board (the nightly schedule)."""
     queued = [leaderboard_rebuild_request(course_id=course_id) for course_id in course_ids_all()]
     return {"queued": sum(1 for task_id in queued if task_id)}
+
+
+@domain_task(name=PREBUILD_WEEKLY_BOARDS)
+def prebuild_weekly_boards() -> dict:
+    """Build next week's boards shortly before it starts, so no reader ever finds them missing."""
+    return {"built": leaderboard_next_weeks_prebuild(within_hours=settings.LEADERBOARD_PREBUILD_HOURS)}
 
 
 @domain_task(name=CHECK_LEADERBOARD_DRIFT)

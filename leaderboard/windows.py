@@ -6,7 +6,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from leaderboard.scoring import ALL_TIME, Window, week_containing, window_expire_at
+from leaderboard.scoring import (
+    ALL,
+    ALL_TIME,
+    WEEK,
+    Window,
+    week_containing,
+    week_parse,
+    window_expire_at,
+)
 
 
 def current_week(*, now: datetime | None = None) -> Window:
@@ -25,3 +33,13 @@ def update_windows(*, now: datetime | None = None) -> list[Window]:
 def window_expiry(window: Window) -> datetime | None:
     """When Redis drops the window's board (never for all-time)."""
     return window_expire_at(window, retention_weeks=settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS)
+
+
+def window_from_name(name: str) -> Window:
+    """The window a board name stands for: "all" or "week:2026-W48"."""
+    if name == ALL:
+        return ALL_TIME
+    kind, _, label = name.partition(":")
+    if kind != WEEK:
+        raise ValueError(f"not a board name: {name!r}")
+    return week_parse(label, start_weekday=settings.LEADERBOARD_WEEK_START)

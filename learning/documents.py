@@ -39,11 +39,15 @@ class Course(StoredDocument):
     outline_version = IntField(default=1)
     # Bumped on every save; an edit stores only over the revision it started from (ETag).
     revision = IntField(default=1)
+    # Set (in the same write) when the outline changes, until every learner's recalculation and
+    # the board rebuild are queued; the sweep finishes a fan-out a dead process left.
+    fanout_pending = BooleanField(null=True)
     created_by = IntField()
     created_at = DateTimeField(default=timezone.now)
     updated_at = DateTimeField(default=timezone.now)
 
-    meta = {"collection": "courses", "indexes": ["published"]}
+    meta = {"collection": "courses",
+            "indexes": ["published", {"fields": ["fanout_pending"], "sparse": True}]}
 
     @property
     def outline(self) -> Outline:
@@ -57,12 +61,15 @@ class Enrollment(StoredDocument):
     user_id = IntField(required=True)
     course_id = ObjectIdField(required=True)
     enrolled_at = DateTimeField(default=timezone.now)
+    # True from the insert until its activity and first recalculation are queued.
+    followup_pending = BooleanField(null=True)
 
     meta = {
         "collection": "enrollments",
         "indexes": [
             {"fields": ["user_id", "course_id"], "unique": True},
             "course_id",
+            {"fields": ["followup_pending"], "sparse": True},
         ],
     }
 
@@ -101,18 +108,25 @@ class AttemptSummary(StoredDocument):
     """What one learner's attempts in one course add up to, per item; the progress worker's read.
 
     Attempts are never changed or deleted, so the summary only grows: the best marks with
-    `$max`, completion marks with `$addToSet`. Applying an attempt twice changes nothing.
+    `$max`, completion marks with `$addToSet`. Applying an attempt twice changes nothing but
+    `version`, which every merge raises: it orders computations made from the summary, so an
+    older one never overwrites a newer one (anchored here, it survives any loss of Redis).
     """
 
+    id = StringField(primary_key=True)  # learner_course_key(user_id, course_id)
     user_id = IntField(required=True)
     course_id = ObjectIdField(required=True)
     best_marks = DictField()  # item id (hex) -> best marks of any graded attempt
     done_items = ListField(StringField())  # item ids with an attempt marked completed
+    version = IntField(default=0)
+    changed_at = DateTimeField()
 
-    meta = {
-        "collection": "attempt_summaries",
-        "indexes": [{"fields": ["user_id", "course_id"], "unique": True}],
-    }
+    meta = {"collection": "attempt_summaries", "indexes": ["course_id"]}
+
+
+def learner_course_key(user_id: int, course_id: object) -> str:
+    """The id of a document held once per learner and course: "7:6650f0c2…"."""
+    return f"{user_id}:{course_id}"
 
 
 class LearnerProfile(StoredDocument):

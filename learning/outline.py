@@ -91,6 +91,9 @@ class Outline:
     item_order: tuple[ItemSpec, ...] = field(default=(), init=False, repr=False, compare=False)
     item_index: dict[str, ItemSpec] = field(default_factory=dict, init=False, repr=False,
                                             compare=False)
+    # Every element's title by id (what reasons and reports name elements by).
+    title_index: dict[str, str] = field(default_factory=dict, init=False, repr=False,
+                                        compare=False)
     # True when a rule counts days since enrollment, so the enrollment date must be read.
     needs_enrollment_date: bool = field(default=False, init=False, compare=False)
 
@@ -98,6 +101,7 @@ class Outline:
         order = tuple(item for s in self.sections for lesson in s.lessons for item in lesson.items)
         object.__setattr__(self, "item_order", order)
         object.__setattr__(self, "item_index", {item.id: item for item in order})
+        object.__setattr__(self, "title_index", {e.id: e.title for e in self.elements()})
         object.__setattr__(self, "needs_enrollment_date",
                            any(rule_mentions_enrollment(e.rules) for e in self.elements()))
 

@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
 
 from config.exceptions import Forbidden, InvalidInput, NotFound
-from learning.documents import AttemptSummary, ContentAttempt, Course, Enrollment, LearnerProfile
+from learning.documents import (
+    AttemptSummary,
+    ContentAttempt,
+    Course,
+    Enrollment,
+    LearnerProfile,
+    learner_course_key,
+)
 from learning.outline import AttemptFact, ItemSpec, Outline, outline_from_document
 
 _OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1}
@@ -106,14 +114,33 @@ def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[Attemp
             for doc in cursor]
 
 
-def attempt_summary_facts(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
-    """Per item, the best marks and completion of a learner's merged attempts, in one read."""
+@dataclass(frozen=True, slots=True)
+class SummaryRead:
+    """A learner's results per item in a course, and the summary version they were read at."""
+
+    facts: list[AttemptFact]
+    version: int
+
+
+def attempt_summary_get(*, user_id: int, course_id: str | ObjectId) -> SummaryRead:
+    """Per item, the best marks and completion of a learner's merged attempts, in one read by id;
+    version 0 when the learner has no merged attempt yet."""
+    oid = object_id_parse(course_id, what="course_id")
     doc = AttemptSummary._get_collection().find_one(
-        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")},
-        {"_id": 0, "best_marks": 1, "done_items": 1}) or {}
+        {"_id": learner_course_key(user_id, oid)},
+        {"_id": 0, "best_marks": 1, "done_items": 1, "version": 1}) or {}
     best_marks, done_items = doc.get("best_marks") or {}, set(doc.get("done_items") or ())
-    return [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
-            for item_id in best_marks.keys() | done_items]
+    facts = [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
+             for item_id in best_marks.keys() | done_items]
+    return SummaryRead(facts=facts, version=doc.get("version", 0))
+
+
+def attempt_summary_version(*, user_id: int, course_id: str | ObjectId) -> int:
+    """The learner's summary version alone (0 without one)."""
+    oid = object_id_parse(course_id, what="course_id")
+    doc = AttemptSummary._get_collection().find_one({"_id": learner_course_key(user_id, oid)},
+                                                    {"_id": 0, "version": 1})
+    return (doc or {}).get("version", 0)
 
 
 def course_item_get(*, outline: Outline, item_id: str) -> ItemSpec:

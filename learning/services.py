@@ -23,6 +23,7 @@ from learning.documents import (
     Course,
     Enrollment,
     LearnerProfile,
+    learner_course_key,
 )
 from learning.outline import (
     ItemSpec,
@@ -85,6 +86,7 @@ def course_update(*, course_id: str, data: dict,
     if outline_changed:
         course.outline_version += 1
         course.sections = outline_to_document(outline)
+        course.fanout_pending = True
     course.updated_at = timezone.now()
     course.revision = read_revision + 1
     try:
@@ -95,6 +97,13 @@ def course_update(*, course_id: str, data: dict,
         raise Conflict("The course was changed by another edit while this one was made; read it "
                        "again and redo your change.", code="edit_conflict") from exc
     return course, outline_changed
+
+
+def course_fanout_done(*, course_id: str | ObjectId, outline_version: int) -> None:
+    """Clear the course's fan-out flag, unless a newer outline change set it again."""
+    Course._get_collection().update_one(
+        {"_id": object_id_parse(course_id), "outline_version": outline_version},
+        {"$unset": {"fanout_pending": ""}})
 
 
 def _outline_checked(course: Course, sections: list[dict], *, known_ids: set[str]) -> Outline:
@@ -154,11 +163,17 @@ def enrollment_store(*, user_id: int, course_id: str | ObjectId) -> tuple[Enroll
     if existing is not None:
         return existing, False
     try:
-        enrollment = Enrollment(user_id=user_id, course_id=oid)
+        enrollment = Enrollment(user_id=user_id, course_id=oid, followup_pending=True)
         enrollment.save()
     except NotUniqueError:  # a concurrent request enrolled first
         return enrollment_get(user_id=user_id, course_id=oid), False
     return enrollment, True
+
+
+def enrollment_followup_done(*, enrollment_id: ObjectId) -> None:
+    """Clear the enrollment's flag: its activity and first recalculation are queued."""
+    Enrollment._get_collection().update_one({"_id": enrollment_id},
+                                            {"$unset": {"followup_pending": ""}})
 
 
 # --- Attempts -----------------------------------------------------------------------------------
@@ -235,19 +250,22 @@ def attempt_followup_done(*, attempt_id: ObjectId) -> None:
 def attempt_summary_merge(*, attempt: ContentAttempt) -> None:
     """Raise the learner's summary to cover one stored attempt (creating it if needed).
 
-    `$max` and `$addToSet` never lower what is stored, so concurrent merges and repeats are safe.
+    `$max` and `$addToSet` never lower what is stored, so concurrent merges and repeats are safe;
+    `$inc` of the version tells the computations made after it from those made before.
     """
     item_id = str(attempt.item_id)
-    update: dict = {}
+    update: dict = {
+        "$inc": {"version": 1},
+        "$set": {"changed_at": timezone.now()},
+        "$setOnInsert": {"user_id": attempt.user_id, "course_id": attempt.course_id},
+    }
     if attempt.marks is not None:
         update["$max"] = {f"best_marks.{item_id}": float(attempt.marks)}
     if attempt.completed:
         update["$addToSet"] = {"done_items": item_id}
-    if not update:
-        return
+    key = learner_course_key(attempt.user_id, attempt.course_id)
     collection = AttemptSummary._get_collection()
-    query = {"user_id": attempt.user_id, "course_id": attempt.course_id}
     try:
-        collection.update_one(query, update, upsert=True)
+        collection.update_one({"_id": key}, update, upsert=True)
     except DuplicateKeyError:  # a concurrent merge created it a moment ago
-        collection.update_one(query, update)
+        collection.update_one({"_id": key}, update)

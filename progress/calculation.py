@@ -19,19 +19,16 @@ class ItemState:
 
 @dataclass(slots=True)
 class LockedElement:
-    """An element the learner cannot open yet, and why."""
+    """An element the learner cannot open yet, and the conditions it fails (facts, no text:
+    progress.reasons words them)."""
 
     kind: str  # "section" | "lesson" | "item"
     id: str
-    title: str
-    code: str
-    reason: str
-    conditions: list[dict] = field(default_factory=list)
+    conditions: list[dict]
 
     def as_dict(self) -> dict:
-        """JSON-ready form."""
-        return {"type": self.kind, "id": self.id, "title": self.title, "code": self.code,
-                "reason": self.reason, "conditions": self.conditions}
+        """JSON-ready form, as stored."""
+        return {"type": self.kind, "id": self.id, "conditions": self.conditions}
 
 
 @dataclass(slots=True)
@@ -117,14 +114,13 @@ def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
 
 def _rule_context(outline: Outline, best: dict[str, float], completed: set[str], now: datetime,
                   enrolled_at: datetime | None) -> tuple[RuleContext, tuple[int, int, float]]:
-    """What prerequisites refer to (completion, score % and title of every element) and the
+    """What prerequisites refer to (completion and score % of every element) and the
     course totals (required items, completed required items, marks possible), in one pass.
 
     Lessons and sections are stored; items are looked up on demand, since rules name few of them.
     """
     done: dict[str, bool] = {}
     score: dict[str, float] = {}
-    titles: dict[str, str] = {}
     required = completed_required = 0
     marks_total = 0.0
     for section in outline.sections:
@@ -142,12 +138,12 @@ def _rule_context(outline: Outline, best: dict[str, float], completed: set[str],
                         completed_required += 1
                     else:
                         l_complete = False
-            done[lesson.id], titles[lesson.id] = l_complete, lesson.title
+            done[lesson.id] = l_complete
             score[lesson.id] = _percent(l_obtained, l_possible, l_complete)
             s_obtained += l_obtained
             s_possible += l_possible
             s_complete = s_complete and l_complete
-        done[section.id], titles[section.id] = s_complete, section.title
+        done[section.id] = s_complete
         score[section.id] = _percent(s_obtained, s_possible, s_complete)
         marks_total += s_possible
 
@@ -157,8 +153,7 @@ def _rule_context(outline: Outline, best: dict[str, float], completed: set[str],
     items = outline.item_index
     ctx = RuleContext(now=now, enrolled_at=enrolled_at,
                       done=_ElementView(items, done, lambda item: item.id in completed),
-                      score_percent=_ElementView(items, score, item_score),
-                      titles=_ElementView(items, titles, lambda item: item.title))
+                      score_percent=_ElementView(items, score, item_score))
     return ctx, (required, completed_required, marks_total)
 
 
@@ -201,23 +196,20 @@ def _apply_unlocks(outline: Outline, completed: set[str], ctx: RuleContext,
     for section in outline.sections:
         failures = []
         if sequential and previous_section is not None and not ctx.done[previous_section.id]:
-            failures.append({"code": "previous_section_incomplete",
-                             "reason": f"Complete the section '{previous_section.title}' first"})
+            failures.append({"code": "previous_section_incomplete", "ref": previous_section.id})
         if section.rules:
             failures += rule_evaluate(section.rules, ctx)
-        section_lock = _lock(result, "section", section.id, section.title, failures)
+        section_lock = _lock(result, "section", section.id, failures)
         for lesson in section.lessons:
             failures = []
             if sequential and previous_lesson is not None and not ctx.done[previous_lesson.id]:
-                failures.append({"code": "previous_lesson_incomplete",
-                                 "reason": f"Complete the lesson '{previous_lesson.title}' first"})
+                failures.append({"code": "previous_lesson_incomplete", "ref": previous_lesson.id})
             if lesson.rules:
                 failures += rule_evaluate(lesson.rules, ctx)
             if not failures and section_lock is not None:
-                failures = [_container_failure("section", section.title, section_lock)]
-            lesson_lock = _lock(result, "lesson", lesson.id, lesson.title, failures)
-            # Built once per lesson: every item of a locked lesson carries the same reason.
-            lesson_failure = (_container_failure("lesson", lesson.title, lesson_lock)
+                failures = [{"code": "section_locked", "ref": section.id}]
+            lesson_lock = _lock(result, "lesson", lesson.id, failures)
+            lesson_failure = ({"code": "lesson_locked", "ref": lesson.id}
                               if lesson_lock is not None else None)
             for item in lesson.items:
                 if not item.optional:
@@ -232,14 +224,13 @@ def _apply_unlocks(outline: Outline, completed: set[str], ctx: RuleContext,
                     continue
                 failures = []
                 if sequential and before is not None and before.id not in completed:
-                    failures.append({"code": "previous_item_incomplete",
-                                     "reason": f"Complete '{before.title}' first"})
+                    failures.append({"code": "previous_item_incomplete", "ref": before.id})
                 if item.rules:
                     failures += rule_evaluate(item.rules, ctx)
                 if not failures and lesson_failure is not None:
                     failures = [dict(lesson_failure)]
                 if failures:
-                    _lock(result, "item", item.id, item.title, failures)
+                    _lock(result, "item", item.id, failures)
                 else:
                     unlocked_items.append(item.id)
                     if result.next_item_id is None:
@@ -248,17 +239,12 @@ def _apply_unlocks(outline: Outline, completed: set[str], ctx: RuleContext,
         previous_section = section
 
 
-def _lock(result: ProgressResult, kind: str, element_id: str, title: str,
+def _lock(result: ProgressResult, kind: str, element_id: str,
           failures: list[dict]) -> LockedElement | None:
-    """Record the element as unlocked, or as locked with its reasons; return the lock."""
+    """Record the element as unlocked, or as locked with the conditions it fails; return the lock."""
     if not failures:
         getattr(result, f"unlocked_{kind}s").append(element_id)
         return None
-    reason = failures[0]["reason"] if len(failures) == 1 else "; ".join(f["reason"] for f in failures)
-    locked = LockedElement(kind, element_id, title, failures[0]["code"], reason, failures)
+    locked = LockedElement(kind, element_id, failures)
     result.locked.append(locked)
     return locked
-
-
-def _container_failure(kind: str, title: str, lock: LockedElement) -> dict:
-    return {"code": f"{kind}_locked", "reason": f"The {kind} '{title}' is locked: {lock.reason}"}

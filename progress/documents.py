@@ -17,6 +17,7 @@ from config.documents import StoredDocument
 class CourseProgress(StoredDocument):
     """The latest computed progress of one learner in one course."""
 
+    id = StringField(primary_key=True)  # learning.documents.learner_course_key(user_id, course_id)
     user_id = IntField(required=True)
     course_id = ObjectIdField(required=True)
     completion_percent = FloatField(default=0)
@@ -24,20 +25,28 @@ class CourseProgress(StoredDocument):
     total_items = IntField(default=0)
     marks_obtained = FloatField(default=0)
     marks_total = FloatField(default=0)
-    # JSON text of {"unlocked": {...}, "locked": [...]}, as the API shows them. Only ever read
-    # whole (API, admin), so one string is written per recalculation instead of ~10 BSON values
-    # per element of the course. Earlier releases stored the two as fields of their own.
+    # JSON text of {"unlocked": {...}, "locked": [...]}: ids and the conditions each locked
+    # element fails, as facts (progress.reasons words them when shown), so the document stays
+    # small whatever the titles. Only ever read whole, so it is one string.
     unlock_state = StringField()
     completed_item_ids = ListField(StringField())
     next_item_id = StringField(null=True)
     completed_at = DateTimeField(null=True)
     computed_at = DateTimeField()
+    # When a date rule flips; the result must be recomputed after it.
+    valid_until = DateTimeField(null=True)
     outline_version = IntField(default=0)
-    # Order of the computation that wrote this document; older computations never overwrite.
+    # The attempt summary version the computation read (shown to clients as `seq`).
     seq = IntField(default=0)
+    # Sortable (summary version, outline version, time) of the computation that wrote this
+    # document; only a higher order replaces it (progress.services.computation_order).
+    order = StringField(default="")
     stale = BooleanField(default=False)
+    # Set once the first completion was announced to the receivers (flows), after they queued
+    # what follows; the sweep announces completions left without it.
+    completion_announced = BooleanField(default=False)
 
     meta = {
         "collection": "course_progress",
-        "indexes": [{"fields": ["user_id", "course_id"], "unique": True}, "course_id"],
+        "indexes": ["course_id", ("completed_at", "completion_announced")],
     }

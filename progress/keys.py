@@ -23,11 +23,6 @@ def progress_recent_key(user_id: int, course_id: str) -> str:
     return f"user:{user_id}:course:{course_id}:progress:recent"
 
 
-def progress_seq_key(user_id: int, course_id: str) -> str:
-    """Counter that orders computations, so an older one never overwrites a newer one."""
-    return f"user:{user_id}:course:{course_id}:progress:seq"
-
-
 # A queued recalculation normally starts within seconds; the marker expires anyway so a lost
 # message can only delay coalesced requests this long.
 PENDING_TTL_SECONDS = 120

@@ -10,10 +10,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from config.redis import redis_client
+from learning.documents import learner_course_key
 from learning.outline import Outline
 from learning.selectors import (
     attempt_facts_get,
-    attempt_summary_facts,
+    attempt_summary_get,
+    course_outline_get,
     enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
@@ -22,15 +24,18 @@ from learning.selectors import (
 from progress.calculation import progress_calculate
 from progress.documents import CourseProgress
 from progress.keys import progress_cache_key, progress_pending_key, progress_running_key
+from progress.reasons import locked_render
 
 logger = logging.getLogger(__name__)
 
 
 def stored_payload_get(*, user_id: int, course_id: str) -> dict | None:
     """The progress document in MongoDB as the API presents it, if there is one."""
-    doc = CourseProgress._get_collection().find_one(
-        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")})
-    return progress_payload(doc) if doc is not None else None
+    oid = object_id_parse(course_id, what="course_id")
+    doc = CourseProgress._get_collection().find_one({"_id": learner_course_key(user_id, oid)})
+    if doc is None:
+        return None
+    return progress_payload(doc, outline=course_outline_get(course_id=oid))
 
 
 def cache_read(*, user_id: int, course_id: str) -> tuple[dict | None, bool]:
@@ -55,9 +60,9 @@ def pending_get(*, user_id: int, course_id: str) -> bool:
         return False
 
 
-def progress_payload(doc: dict, *, unlock_state: dict | None = None) -> dict:
-    """The stored progress document as the API and the cache present it; `unlock_state` spares
-    decoding the document's text when the caller holds it already (it just stored it)."""
+def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None = None) -> dict:
+    """The stored progress document as the API and the cache present it, reasons worded from the
+    outline; `unlock_state` spares decoding the document's text when the caller holds it."""
     if unlock_state is None:
         unlock_state = json.loads(doc["unlock_state"])
     return {
@@ -69,7 +74,7 @@ def progress_payload(doc: dict, *, unlock_state: dict | None = None) -> dict:
         "marks_obtained": _number(doc.get("marks_obtained", 0)),
         "marks_total": _number(doc.get("marks_total", 0)),
         "unlocked": unlock_state["unlocked"],
-        "locked": unlock_state["locked"],
+        "locked": locked_render(unlock_state["locked"], outline),
         "completed_item_ids": doc.get("completed_item_ids") or [],
         "next_item_id": doc.get("next_item_id"),
         "completed_at": _iso(doc.get("completed_at")),
@@ -78,6 +83,7 @@ def progress_payload(doc: dict, *, unlock_state: dict | None = None) -> dict:
         "outline_version": doc.get("outline_version", 0),
         "stale": bool(doc.get("stale", False)),
         "seq": doc.get("seq", 0),
+        "order": doc.get("order", ""),
     }
 
 
@@ -115,9 +121,9 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
             and item_id in cached.get("unlocked", {}).get("items", ())):
         return None
     enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
-    summary = attempt_summary_facts(user_id=user_id, course_id=outline.course_id)
+    summary = attempt_summary_get(user_id=user_id, course_id=outline.course_id)
     if item_id in progress_calculate(
-            outline, summary, now=now, enrolled_at=enrolled_at).unlocked_items:
+            outline, summary.facts, now=now, enrolled_at=enrolled_at).unlocked_items:
         return None
     # Refusals are rare: confirm with every attempt, in case the summary merge of one has not
     # landed yet (its request failed after storing it and the sweep has not run).
@@ -125,10 +131,8 @@ def item_lock_get(*, user_id: int, outline: Outline, item_id: str) -> dict | Non
                                 now=now, enrolled_at=enrolled_at)
     if item_id in result.unlocked_items:
         return None
-    for element in result.locked:
-        if element.id == item_id:
-            return element.as_dict()
-    return {"type": "item", "id": item_id, "code": "locked", "reason": "It is not unlocked yet."}
+    shown = locked_render([element.as_dict() for element in result.locked], outline)
+    return next(element for element in shown if element["id"] == item_id)
 
 
 PROGRESS_ORDERINGS = ("completion_percent", "marks_obtained", "computed_at", "completed_at", "user_id")
@@ -143,7 +147,8 @@ def progress_list(*, course_id: str, ordering: str, limit: int, offset: int) -> 
     count = collection.count_documents({"course_id": oid})
     cursor = (collection.find({"course_id": oid})
               .sort([(field, direction), ("user_id", 1)]).skip(offset).limit(limit))
-    rows = [progress_payload(doc) for doc in cursor]
+    outline = course_outline_get(course_id=oid)
+    rows = [progress_payload(doc, outline=outline) for doc in cursor]
     profiles = profiles_get_many(user_ids=[row["user_id"] for row in rows])
     for row in rows:
         row["display_name"] = profiles.get(row["user_id"], {}).get("display_name")

@@ -1,11 +1,17 @@
-"""Writes of the progress app: recalculation, its storage and cache, and queueing requests."""
+"""Writes of the progress app: recalculation, its storage and cache, and queueing requests.
+
+Ordering: a computation's `order` is (summary version, outline version, time), read from
+MongoDB before it computes. The stored document and the cache are only ever replaced by a higher
+order, so an older computation never overwrites a newer one, and losing Redis loses nothing but
+cached copies.
+"""
 from __future__ import annotations
 
 import json
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 import redis.exceptions
 from django.conf import settings
@@ -16,8 +22,10 @@ from pymongo.errors import DuplicateKeyError
 from config.dispatch import task_dispatch
 from config.redis import redis_client
 from config.task_names import RECALCULATE_COURSE, RECALCULATE_COURSE_ALL, RECALCULATE_COURSE_BATCH
+from learning.documents import learner_course_key
+from learning.outline import Outline
 from learning.selectors import (
-    attempt_summary_facts,
+    attempt_summary_get,
     course_outline_get,
     enrollment_date_get,
     enrollment_user_ids,
@@ -32,7 +40,6 @@ from progress.keys import (
     progress_pending_key,
     progress_recent_key,
     progress_running_key,
-    progress_seq_key,
 )
 from progress.selectors import (
     cache_read,
@@ -47,19 +54,15 @@ logger = logging.getLogger(__name__)
 
 RECALCULATE_BATCH_SIZE = 100
 
-# Write the cache only if it holds nothing newer (compares the computation order, `seq`), and
-# clear the "running" marker (KEYS[2]) in the same round trip. The cached JSON starts with its
-# `seq`, so the check reads a few bytes instead of decoding the whole payload.
+# Write the cache only if it holds nothing newer (compares the computations' `order` strings,
+# which sort like the orders themselves), and clear the "running" marker (KEYS[2]) in the same
+# round trip. The cached JSON starts with its `order`, so the check reads a few bytes.
 _CACHE_SET_IF_NEWER = """
 if KEYS[2] then redis.call('DEL', KEYS[2]) end
 local current = redis.call('GET', KEYS[1])
 if current then
-  local seq = string.match(current, '^{"seq":%s*(%d+)')
-  if not seq then
-    local ok, doc = pcall(cjson.decode, current)
-    seq = ok and doc['seq']
-  end
-  if seq and tonumber(seq) >= tonumber(ARGV[2]) then return 0 end
+  local order = string.match(current, '^{"order":%s*"([^"]*)"')
+  if order and order >= ARGV[2] then return 0 end
 end
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
@@ -78,16 +81,26 @@ return left
 """
 
 
+def computation_order(*, version: int, outline_version: int, computed_at: datetime) -> str:
+    """The order of a computation as a string that sorts like (version, outline, time)."""
+    return f"{version:012d}.{outline_version:09d}.{int(computed_at.timestamp() * 1000):014d}"
+
+
 @dataclass(frozen=True, slots=True)
 class ProgressComputation:
-    """A computed result not stored yet, with the order number that guards its storage."""
+    """A computed result not stored yet, with what orders it against other computations."""
 
     user_id: int
     course_id: str
-    seq: int
+    version: int
+    outline: Outline
     result: ProgressResult
-    outline_version: int
     computed_at: datetime
+
+    @property
+    def order(self) -> str:
+        return computation_order(version=self.version, outline_version=self.outline.version,
+                                 computed_at=self.computed_at)
 
 
 def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
@@ -106,7 +119,7 @@ def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
     queued = task_dispatch(
         task_name=RECALCULATE_COURSE,
         kwargs={"user_id": user_id, "course_id": course_id},
-        pending_key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
+        key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
         countdown=delay_ms / 1000 if delay_ms else None,
     )
     if not queued:
@@ -121,29 +134,34 @@ def progress_recalculate(*, user_id: int, course_id: str) -> dict:
 
 
 def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
-    """Take an order number and compute progress from MongoDB, without storing it."""
+    """Compute progress from MongoDB, without storing it."""
     # One round trip: clear the pending marker first (an attempt stored from now on queues a new
-    # recalculation), mark this one running, open the minimum interval, take the order number.
+    # recalculation), mark this one running, open the minimum interval. Redis being down only
+    # costs coalescing: the computation is ordered by what it reads from MongoDB.
     running = progress_running_key(user_id, course_id)
-    pipe = redis_client().pipeline(transaction=False)
-    pipe.delete(progress_pending_key(user_id, course_id))
-    pipe.set(running, 1, ex=RUNNING_TTL_SECONDS)
-    if settings.PROGRESS_RECALC_MIN_INTERVAL_MS > 0:
-        pipe.set(progress_recent_key(user_id, course_id), 1,
-                 px=settings.PROGRESS_RECALC_MIN_INTERVAL_MS)
-    pipe.incr(progress_seq_key(user_id, course_id))
-    seq = pipe.execute()[-1]
     try:
+        pipe = redis_client().pipeline(transaction=False)
+        pipe.delete(progress_pending_key(user_id, course_id))
+        pipe.set(running, 1, ex=RUNNING_TTL_SECONDS)
+        if settings.PROGRESS_RECALC_MIN_INTERVAL_MS > 0:
+            pipe.set(progress_recent_key(user_id, course_id), 1,
+                     px=settings.PROGRESS_RECALC_MIN_INTERVAL_MS)
+        pipe.execute()
+    except redis.exceptions.RedisError as exc:
+        logger.warning("progress markers not set: %s", exc)
+    try:
+        # The summary before the outline: a summary version read here covers every attempt
+        # merged before it, and the outline read after it is at least as new.
+        summary = attempt_summary_get(user_id=user_id, course_id=course_id)
         outline = course_outline_get(course_id=course_id)
-        attempts = attempt_summary_facts(user_id=user_id, course_id=course_id)
         now = timezone.now()
         enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
-        result = progress_calculate(outline, attempts, now=now, enrolled_at=enrolled_at)
+        result = progress_calculate(outline, summary.facts, now=now, enrolled_at=enrolled_at)
     except Exception:
         _marker_clear(running)  # readers must not wait for a run that failed
         raise
-    return ProgressComputation(user_id=user_id, course_id=course_id, seq=seq, result=result,
-                               outline_version=outline.version, computed_at=now)
+    return ProgressComputation(user_id=user_id, course_id=course_id, version=summary.version,
+                               outline=outline, result=result, computed_at=now)
 
 
 def progress_computation_save(*, computation: ProgressComputation) -> dict:
@@ -152,43 +170,38 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
     unlock_state = unlock_state_of(computation.result)
     try:
         stored = progress_store(user_id=user_id, course_id=course_id, result=computation.result,
-                                seq=computation.seq, outline_version=computation.outline_version,
+                                version=computation.version,
+                                outline_version=computation.outline.version,
                                 computed_at=computation.computed_at, unlock_state=unlock_state)
     except Exception:
         _marker_clear(progress_running_key(user_id, course_id))
         raise
     if stored is None:
-        logger.info("progress user=%s course=%s seq=%s superseded by a newer computation",
-                    user_id, course_id, computation.seq)
+        logger.info("progress user=%s course=%s order=%s superseded by a newer computation",
+                    user_id, course_id, computation.order)
         _marker_clear(progress_running_key(user_id, course_id))
         return {}
-    payload = progress_payload(stored, unlock_state=unlock_state)
+    payload = progress_payload(stored, outline=computation.outline, unlock_state=unlock_state)
     progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
-    if computation.result.is_complete and _first_completion(stored.get("completed_at"),
-                                                            computation.computed_at):
-        course_completed.send(sender=CourseProgress, user_id=user_id, course_id=course_id,
-                              completed_at=stored["completed_at"])
+    if stored.get("completed_at") is not None and not stored.get("completion_announced"):
+        progress_completion_announce(user_id=user_id, course_id=course_id,
+                                     completed_at=stored["completed_at"])
     return payload
 
 
-def _first_completion(completed_at: datetime | None, computed_at: datetime) -> bool:
-    """This computation set completed_at (MongoDB keeps milliseconds, hence the tolerance)."""
-    if completed_at is None:
-        return False
-    if timezone.is_naive(completed_at):
-        completed_at = timezone.make_aware(completed_at, UTC)
-    return abs((completed_at - computed_at).total_seconds()) < 0.002
-
-
-def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq: int,
+def progress_store(*, user_id: int, course_id: str, result: ProgressResult, version: int,
                    outline_version: int, computed_at: datetime,
                    unlock_state: dict | None = None) -> dict | None:
-    """Upsert the progress document unless a newer computation stored one; return what was
-    stored, or None if stale. `unlock_state`: the result's, when the caller built it already."""
+    """Upsert the progress document unless a computation of a higher order stored one; return
+    what was stored, or None if stale. `unlock_state`: the result's, when the caller has it."""
     oid = object_id_parse(course_id, what="course_id")
     unlock_state = unlock_state or unlock_state_of(result)
+    order = computation_order(version=version, outline_version=outline_version,
+                              computed_at=computed_at)
     update: dict = {
         "$set": {
+            "user_id": user_id,
+            "course_id": oid,
             "completion_percent": result.completion_percent,
             "completed_items": result.completed_items,
             "total_items": result.total_items,
@@ -200,7 +213,8 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
             "valid_until": result.valid_until,
             "computed_at": computed_at,
             "outline_version": outline_version,
-            "seq": seq,
+            "seq": version,
+            "order": order,
             "stale": False,
         },
     }
@@ -208,24 +222,24 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, seq:
         # The first time the course reached 100% is kept, whatever happens later.
         update["$min"] = {"completed_at": computed_at}
     try:
-        # Only completed_at comes back (it may be older than this computation); the rest is
-        # what was just written, so the large lists do not travel back.
+        # Only the completion fields come back (completed_at may be older than this
+        # computation); the rest is what was just written, so the large lists stay put.
         after = CourseProgress._get_collection().find_one_and_update(
-            {"user_id": user_id, "course_id": oid, "seq": {"$lt": seq}},
+            {"_id": learner_course_key(user_id, oid), "order": {"$lt": order}},
             update,
             upsert=True,
-            projection={"completed_at": 1},  # mongomock returns None when _id is excluded
+            projection={"completed_at": 1, "completion_announced": 1},
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
-        # The filter missed because a newer `seq` is stored; the upsert then hit the unique index.
+        # The filter missed because a higher order is stored; the upsert then hit the _id.
         return None
-    return {**update["$set"], "user_id": user_id, "course_id": oid,
-            "completed_at": (after or {}).get("completed_at")}
+    return {**update["$set"], "completed_at": (after or {}).get("completed_at"),
+            "completion_announced": (after or {}).get("completion_announced", False)}
 
 
 def unlock_state_of(result: ProgressResult) -> dict:
-    """What is open and what is locked (and why), as the API shows them."""
+    """What is open, and what is locked with the conditions it fails (facts, no text)."""
     return {
         "unlocked": {"sections": result.unlocked_sections, "lessons": result.unlocked_lessons,
                      "items": result.unlocked_items},
@@ -236,13 +250,13 @@ def unlock_state_of(result: ProgressResult) -> dict:
 def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
                        run_finished: bool = False) -> bool:
     """Cache a progress payload unless the cache already holds a newer one."""
-    body = json.dumps({"seq": payload["seq"], **payload}, default=str)  # `seq` first, see the script
+    body = json.dumps({"order": payload["order"], **payload}, default=str)  # `order` first
     keys = [progress_cache_key(user_id, course_id)]
     if run_finished:
         keys.append(progress_running_key(user_id, course_id))
     try:
         return bool(redis_client().eval(_CACHE_SET_IF_NEWER, len(keys), *keys,
-                                        body, payload["seq"], settings.PROGRESS_CACHE_TTL))
+                                        body, payload["order"], settings.PROGRESS_CACHE_TTL))
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache write failed: %s", exc)
         return False
@@ -255,6 +269,33 @@ def _marker_clear(key: str) -> None:
         logger.warning("could not clear %s: %s", key, exc)
 
 
+# --- Completion -----------------------------------------------------------------------------------
+
+def progress_completion_announce(*, user_id: int, course_id: str, completed_at: datetime) -> None:
+    """Tell the receivers (flows) the learner completed the course, then note it was told.
+
+    The note comes after the receivers durably queued what follows, so a crash in between only
+    makes the next recalculation (or the sweep) announce it again; receivers key their effects
+    by learner and course, so a repeat changes nothing.
+    """
+    course_completed.send(sender=CourseProgress, user_id=user_id, course_id=course_id,
+                          completed_at=completed_at)
+    oid = object_id_parse(course_id, what="course_id")
+    CourseProgress._get_collection().update_one({"_id": learner_course_key(user_id, oid)},
+                                                {"$set": {"completion_announced": True}})
+
+
+def progress_completions_unannounced(*, older_than: datetime, limit: int) -> list[tuple[int, str, datetime]]:
+    """(user_id, course_id, completed_at) of completions stored but not yet announced."""
+    cursor = CourseProgress._get_collection().find(
+        {"completed_at": {"$ne": None}, "completion_announced": {"$ne": True},
+         "computed_at": {"$lt": older_than}},
+        {"user_id": 1, "course_id": 1, "completed_at": 1}).limit(limit)
+    return [(doc["user_id"], str(doc["course_id"]), doc["completed_at"]) for doc in cursor]
+
+
+# --- Outline changes ------------------------------------------------------------------------------
+
 def progress_outline_changed(*, course_id: str) -> bool:
     """Mark every learner's progress in the course stale and queue their recalculation."""
     oid = object_id_parse(course_id, what="course_id")
@@ -266,7 +307,7 @@ def progress_recalculate_all_request(*, course_id: str) -> str | None:
     """Queue RECALCULATE_COURSE_ALL; return the task id, or None if parked for later."""
     task_id = str(uuid.uuid4())
     queued = task_dispatch(task_name=RECALCULATE_COURSE_ALL, kwargs={"course_id": course_id},
-                           pending_key=f"{RECALCULATE_COURSE_ALL}:{course_id}", task_id=task_id)
+                           key=f"{RECALCULATE_COURSE_ALL}:{course_id}", task_id=task_id)
     return task_id if queued else None
 
 
@@ -280,7 +321,7 @@ def progress_recalculate_all(*, course_id: str) -> int:
         client.delete(*[progress_cache_key(user_id, course_id) for user_id in batch])
         task_dispatch(task_name=RECALCULATE_COURSE_BATCH,
                       kwargs={"course_id": course_id, "user_ids": batch},
-                      pending_key=f"{RECALCULATE_COURSE_BATCH}:{course_id}:{batch[0]}:{len(batch)}")
+                      key=f"{RECALCULATE_COURSE_BATCH}:{course_id}:{batch[0]}:{len(batch)}")
     logger.info("outline change: %d learner(s) of course %s queued in batches of %d",
                 len(user_ids), course_id, RECALCULATE_BATCH_SIZE)
     return len(user_ids)
@@ -292,6 +333,8 @@ def progress_recalculate_batch(*, course_id: str, user_ids: list[int]) -> int:
         progress_recalculate(user_id=user_id, course_id=course_id)
     return len(user_ids)
 
+
+# --- Reads that repair ------------------------------------------------------------------------------
 
 def progress_get_or_recalculate(*, user_id: int, course_id: str, fresh: bool = False) -> dict:
     """One learner's progress with `pending`: from the cache, else from MongoDB (re-cached), else
@@ -312,5 +355,3 @@ def progress_get_or_recalculate(*, user_id: int, course_id: str, fresh: bool = F
         payload = (progress_recalculate(user_id=user_id, course_id=course_id)
                    or stored_payload_get(user_id=user_id, course_id=course_id))
     return {**payload, "pending": pending}
-
-

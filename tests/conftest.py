@@ -14,8 +14,8 @@ from django.conf import settings
 from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
-from config.mongo import mongo_indexes_ensure
 from config.dispatch import broker_circuit
+from config.mongo import mongo_indexes_ensure
 from learning.services import profile_upsert
 
 

@@ -25,6 +25,9 @@ class BoardHeaderSerializer(serializers.Serializer):
 
 class LeaderboardPageSerializer(BoardHeaderSerializer):
     results = LeaderboardEntrySerializer(many=True)
+    rebuilding = serializers.BooleanField(
+        help_text="The board was missing (new, expired or lost) and a worker is rebuilding it from "
+                  "MongoDB: results are empty for now; ask again in a few seconds.")
 
 
 class LeaderboardMeSerializer(BoardHeaderSerializer):
@@ -34,6 +37,8 @@ class LeaderboardMeSerializer(BoardHeaderSerializer):
     percentile = serializers.FloatField(allow_null=True)
     reached_at = serializers.DateTimeField(allow_null=True)
     around = LeaderboardEntrySerializer(many=True, help_text="The learners ranked around me.")
+    rebuilding = serializers.BooleanField(
+        help_text="The board is being rebuilt from MongoDB: rank and neighbours are unknown for now.")
 
 
 class LeaderboardConfigSerializer(serializers.Serializer):

@@ -28,6 +28,8 @@ from leaderboard.services import (
 )
 from learning.selectors import course_access_check
 
+# What a client of a board being rebuilt is told to wait before asking again.
+REBUILD_RETRY_AFTER_SECONDS = 2
 # Larger than any user id the relational database hands out (64-bit).
 _MAX_USER_ID_DIGITS = 18
 
@@ -61,6 +63,12 @@ class ConfigSerializer(serializers.Serializer):
     ranking = serializers.ChoiceField(choices=RANKING_MODES, allow_null=True)
 
 
+def _board_response(body: dict) -> Response:
+    """A board answer; while a worker rebuilds a missing board, `Retry-After` says when to look."""
+    headers = {"Retry-After": str(REBUILD_RETRY_AFTER_SECONDS)} if body["rebuilding"] else None
+    return Response(body, headers=headers)
+
+
 def _query(serializer_class, request: Request):
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
@@ -78,7 +86,7 @@ class LeaderboardView(APIView):
         page = leaderboard_page_get_or_rebuild(
             course_id=course_id, limit=query.validated_data["limit"],
             offset=query.validated_data["offset"], window=query.board())
-        return Response(LeaderboardPageSerializer(page).data)
+        return _board_response(LeaderboardPageSerializer(page).data)
 
 
 class LeaderboardMeView(APIView):
@@ -91,7 +99,7 @@ class LeaderboardMeView(APIView):
         me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=request.user.pk,
                                            around=query.validated_data["around"],
                                            window=query.board())
-        return Response(LeaderboardMeSerializer(me).data)
+        return _board_response(LeaderboardMeSerializer(me).data)
 
 
 class LeaderboardUserView(APIView):
@@ -110,7 +118,7 @@ class LeaderboardUserView(APIView):
         me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=int(user_id),
                                            around=query.validated_data["around"],
                                            window=query.board())
-        return Response(LeaderboardMeSerializer(me).data)
+        return _board_response(LeaderboardMeSerializer(me).data)
 
 
 class LeaderboardConfigView(APIView):

@@ -17,6 +17,7 @@ from backoffice.listing import (
 )
 from backoffice.views.common import admin_url, number, page_render, pretty_json, when
 from learning.documents import ITEM_KINDS
+from learning.selectors import course_outline_get
 from progress.selectors import progress_payload
 
 _USER_SEARCH = "Search by user id, username or display name."
@@ -127,7 +128,7 @@ def progress_detail(request: HttpRequest, progress_id: str) -> HttpResponse:
     if doc is None:
         raise Http404("No such progress document.")
     names, titles = _lookups([doc])
-    payload = progress_payload(doc)
+    payload = progress_payload(doc, outline=course_outline_get(course_id=doc["course_id"]))
     fields = [
         ("learner", _user_cell(names, doc["user_id"]).text),
         ("course", _course_cell(titles, doc["course_id"])),

@@ -213,6 +213,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.SWEEP_PENDING_WORK,
         "schedule": env_int("PENDING_SWEEP_SECONDS", 60),
     },
+    "prebuild-weekly-boards": {
+        "task": task_names.PREBUILD_WEEKLY_BOARDS,
+        "schedule": crontab(minute="15"),  # hourly; it acts in the hours before a week starts
+    },
     "check-leaderboard-drift": {
         "task": task_names.CHECK_LEADERBOARD_DRIFT,
         "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
@@ -280,12 +284,16 @@ if not 0 <= LEADERBOARD_WEEK_START <= 6:
 LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
 # Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
 LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
-# A request that finds a board missing waits this long for the one rebuild to finish.
-LEADERBOARD_MISS_WAIT_SECONDS = env_int("LEADERBOARD_MISS_WAIT_SECONDS", 30)
+# Next week's boards are built (empty) this many hours before it starts (PREBUILD_WEEKLY_BOARDS).
+LEADERBOARD_PREBUILD_HOURS = env_int("LEADERBOARD_PREBUILD_HOURS", 3)
 # Members compared with MongoDB per board and drift check (random members + recent learners).
 LEADERBOARD_DRIFT_SAMPLE = env_int("LEADERBOARD_DRIFT_SAMPLE", 200)
 
 # --- Reliability --------------------------------------------------------------------------------
+# Derived work waits in the outbox until a run of its task succeeds (config/dispatch.py); the
+# sweep publishes it again this long after it was queued, then with a doubling back-off.
+OUTBOX_REDELIVER_SECONDS = env_int("OUTBOX_REDELIVER_SECONDS", 120)
+OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 # After a failed publish, park work without trying the broker for this long, so a broker
 # outage costs one timeout, not one per request. The pending sweep always tries.
 BROKER_CIRCUIT_OPEN_SECONDS = env_int("BROKER_CIRCUIT_OPEN_SECONDS", 5)

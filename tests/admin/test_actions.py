@@ -6,7 +6,7 @@ import re
 import pytest
 from django.contrib.messages import get_messages
 
-from config.documents import PendingWork
+from config.documents import OutboxEntry
 from config.redis import redis_client
 from leaderboard.keys import board_key
 from leaderboard.scoring import composite_decode, points_from_cents
@@ -146,5 +146,5 @@ def test_with_the_broker_down_an_action_parks_the_task_and_says_so(admin_browser
     assert shown_messages(response) == [
         "Rebuild leaderboard for “Intro to Python”: the task queue is unreachable; the task was "
         "recorded and will be queued as soon as the broker is back."]
-    parked = PendingWork.objects.get()
+    parked = OutboxEntry.objects.get()
     assert (parked.task_name, parked.kwargs) == ("REBUILD_LEADERBOARD", {"course_id": str(course.id)})

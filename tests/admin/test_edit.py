@@ -7,6 +7,7 @@ from django.test import Client
 
 from learning.documents import ContentAttempt, Course
 from progress.documents import CourseProgress
+from progress.services import progress_recalculate
 from tests.admin.conftest import activity_add, attempt_add, course_make, item_named, items_of
 
 DATA = "/admin/data/"
@@ -156,8 +157,8 @@ def test_an_unknown_course_or_item_is_a_404(admin_browser, course):
 def test_attempts_progress_and_activity_pages_are_read_only(admin_browser, course, make_user):
     ada = make_user("ada")
     attempt = attempt_add(user_id=ada.pk, course=course, title="Quiz 1", marks=5)
-    progress = CourseProgress(user_id=ada.pk, course_id=course.id, completion_percent=20.0)
-    progress.save()
+    progress_recalculate(user_id=ada.pk, course_id=str(course.id))
+    progress = CourseProgress.objects.get(user_id=ada.pk)
     event = activity_add(user_id=ada.pk, verb="attempted", course=course)
     pages = [f"{DATA}attempts/{attempt.id}/", f"{DATA}progress/{progress.id}/",
              f"{DATA}activity/{event.event_id}/", DATA + "attempts/", DATA + "progress/",

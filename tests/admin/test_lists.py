@@ -110,9 +110,11 @@ def test_attempt_list_filters_graded_attempts_and_finds_one_by_item_id(admin_bro
 def test_progress_list_filters_complete_and_stale_learners(admin_browser, course, make_user):
     ada, bob = make_user("ada"), make_user("bob")
     now = timezone.now()
-    CourseProgress(user_id=ada.pk, course_id=course.id, completion_percent=100.0, completed_items=5,
+    CourseProgress(id=f"{ada.pk}:{course.id}", user_id=ada.pk, course_id=course.id,
+                   completion_percent=100.0, completed_items=5,
                    total_items=5, completed_at=now, computed_at=now).save()
-    CourseProgress(user_id=bob.pk, course_id=course.id, completion_percent=20.0, completed_items=1,
+    CourseProgress(id=f"{bob.pk}:{course.id}", user_id=bob.pk, course_id=course.id,
+                   completion_percent=20.0, completed_items=1,
                    total_items=5, computed_at=now, stale=True).save()
 
     complete = result_rows(admin_browser.get(DATA + "progress/", {"status": "complete"}))

@@ -6,6 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
+from leaderboard.scoring import ALL_TIME, Window
+from leaderboard.selectors import leaderboard_me, leaderboard_page
+from leaderboard.services import leaderboard_board_rebuild
 from learning.documents import ContentAttempt, Enrollment
 from tests.factories import item_ids, python_course_payload
 
@@ -35,3 +38,15 @@ def attempt(course):
 
 def days_ago(days: float) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+def page_of(*, course_id: str, window: Window = ALL_TIME, **kwargs) -> dict:
+    """A page of the board once it is built (built here, in this process, if missing)."""
+    leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True)
+    return leaderboard_page(course_id=course_id, window=window, **kwargs)
+
+
+def me_of(*, course_id: str, window: Window = ALL_TIME, **kwargs) -> dict:
+    """A learner's rank once the board is built (built here, in this process, if missing)."""
+    leaderboard_board_rebuild(course_id=course_id, window=window, only_if_missing=True)
+    return leaderboard_me(course_id=course_id, window=window, **kwargs)

@@ -6,8 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from leaderboard.services import leaderboard_page_get_or_rebuild
-from tests.leaderboard.conftest import days_ago
+from tests.leaderboard.conftest import days_ago, page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +21,7 @@ def test_the_command_rebuilds_a_course_and_shows_progress(course, attempt, setti
     assert "10/25" in err.getvalue() and "25/25" in err.getvalue()
     assert "done (all: 25," in err.getvalue()
     assert "rebuilt 1 course(s)" in out.getvalue()
-    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)["count"] == 25
+    assert page_of(course_id=course["id"], limit=1, offset=0)["count"] == 25
 
 
 def test_the_command_rebuilds_every_course_with_all(course, attempt):

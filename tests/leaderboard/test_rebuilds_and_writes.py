@@ -7,24 +7,28 @@ from datetime import timedelta
 import pytest
 import redis
 from bson import ObjectId
+from celery.signals import before_task_publish
 from django.conf import settings as django_settings
 
+from config.task_names import REBUILD_LEADERBOARD
 from leaderboard import keys
 from leaderboard.aggregation import learner_scores_aggregate
 from leaderboard.scoring import composite_decode, composite_encode
+from leaderboard.selectors import leaderboard_page
 from leaderboard.services import (
     leaderboard_board_rebuild,
     leaderboard_drift_check,
     leaderboard_me_get_or_rebuild,
     leaderboard_page_get_or_rebuild,
     leaderboard_scores_write,
-    leaderboard_seq_next,
+    leaderboard_stamp_take,
     leaderboard_update_request,
     leaderboard_user_score_update,
-    update_windows,
 )
+from leaderboard.windows import update_windows
 from learning.documents import ContentAttempt
-from tests.leaderboard.conftest import days_ago
+from tests.conftest import wait_until
+from tests.leaderboard.conftest import days_ago, me_of, page_of
 
 pytestmark = pytest.mark.django_db
 
@@ -59,7 +63,7 @@ def test_a_reader_during_a_rebuild_sees_the_old_board_complete(course, settings)
 
     def reader():
         while not stop.is_set():
-            page = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)
+            page = leaderboard_page(course_id=course["id"], limit=1, offset=0)
             observed = (page["count"], page["results"][0]["score"])
             seen.append(observed)
             if rebuilding.is_set():
@@ -79,16 +83,26 @@ def test_a_reader_during_a_rebuild_sees_the_old_board_complete(course, settings)
     assert result["members"] == 1500
     assert set(seen) <= {(1000, 19), (1500, 20)}  # the old board or the new one, never a part
     assert (1000, 19) in during  # the reader really did read while the rebuild was writing
-    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)["count"] == 1500
+    assert page_of(course_id=course["id"], limit=1, offset=0)["count"] == 1500
     assert not _cache().exists(keys.board_tmp_key(course["id"]))
 
 
-def test_a_missing_board_is_rebuilt_once_however_many_requests_hit_it(course, settings):
+def test_readers_of_a_missing_board_never_rebuild_it_themselves_and_queue_one_rebuild(
+        course, settings, celery_worker):
+    """Eight requests hit a board Redis lost: each answers at once with `rebuilding: true`
+    (no aggregation inside a request), one REBUILD_LEADERBOARD is queued, and the worker's
+    rebuild brings the board back."""
     settings.LEADERBOARD_REBUILD_BATCH = 10
     _bulk_attempts(course, range(1, 401), lambda u: u % 7, days_ago(2))
-    expected_rank = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=6, around=0)["rank"]
+    expected_rank = me_of(course_id=course["id"], user_id=6, around=0)["rank"]
     _cache().delete(keys.board_key(course["id"]), keys.stats_key(course["id"]))  # flushed, evicted
+    published: list[str] = []
 
+    def count_rebuilds(sender=None, headers=None, **kwargs):
+        if sender == REBUILD_LEADERBOARD:
+            published.append(headers["id"])
+
+    before_task_publish.connect(count_rebuilds, weak=False)
     start = threading.Barrier(8)
     answers: list[dict] = []
     errors: list[BaseException] = []
@@ -103,21 +117,28 @@ def test_a_missing_board_is_rebuilt_once_however_many_requests_hit_it(course, se
         except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
             errors.append(exc)
 
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    try:
+        threads = [threading.Thread(target=request, args=(i,)) for i in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        before_task_publish.disconnect(count_rebuilds)
     assert errors == []
+    assert all(a["rebuilding"] for a in answers) and len(answers) == 8
+    assert {a["count"] for a in answers} == {0}
+    assert len(published) == 1
+    board = wait_until(lambda: leaderboard_page(course_id=course["id"], limit=3, offset=0))
+    assert board["count"] == 400
+    me = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=6, around=0)
+    assert (me["rank"], me["rebuilding"]) == (expected_rank, False)
     assert int(_cache().hget(keys.stats_key(course["id"]), "rebuilds:all")) == 1
-    assert [a["count"] for a in answers] == [400] * 8
-    assert {a["rank"] for a in answers if "rank" in a} == {expected_rank}
-    assert {tuple(r["score"] for r in a["results"]) for a in answers if "results" in a} == {(6, 6, 6)}
-    # A request that saw the board missing but got the lock only after the rebuild finished
-    # finds the board there and leaves it alone.
-    skipped = leaderboard_board_rebuild(course_id=course["id"], only_if_missing=True)
-    assert skipped["skipped"] is True
-    assert int(_cache().hget(keys.stats_key(course["id"]), "rebuilds:all")) == 1
+
+
+def test_a_rebuild_that_finds_the_board_already_there_leaves_it_alone(course):
+    leaderboard_board_rebuild(course_id=course["id"])
+    assert leaderboard_board_rebuild(course_id=course["id"], only_if_missing=True)["skipped"] is True
 
 
 def test_an_older_computation_never_replaces_a_newer_one(course, attempt):
@@ -126,14 +147,15 @@ def test_an_older_computation_never_replaces_a_newer_one(course, attempt):
     leaderboard_board_rebuild(course_id=course["id"])
     windows = update_windows()
     # Computation A reads MongoDB, then stalls; computation B starts later and finishes first.
-    seq_a = leaderboard_seq_next(course_id=course["id"])
+    stamp_a = leaderboard_stamp_take(course_id=course["id"], user_id=1)
     scores_a = learner_scores_aggregate(course_id=course["id"], user_id=1, windows=windows)
     attempt(1, "quiz1", 9, t + timedelta(minutes=1))
-    seq_b = leaderboard_seq_next(course_id=course["id"])
+    stamp_b = leaderboard_stamp_take(course_id=course["id"], user_id=1)
     scores_b = learner_scores_aggregate(course_id=course["id"], user_id=1, windows=windows)
-    assert leaderboard_scores_write(course_id=course["id"], user_id=1, seq=seq_b, windows=windows,
+    assert stamp_a.order < stamp_b.order
+    assert leaderboard_scores_write(course_id=course["id"], user_id=1, stamp=stamp_b, windows=windows,
                                     scores=scores_b) >= 1
-    assert leaderboard_scores_write(course_id=course["id"], user_id=1, seq=seq_a, windows=windows,
+    assert leaderboard_scores_write(course_id=course["id"], user_id=1, stamp=stamp_a, windows=windows,
                                     scores=scores_a) == -1
     assert _points(course["id"], 1) == 900
 
@@ -143,12 +165,26 @@ def test_an_update_computed_before_a_rebuild_does_not_overwrite_it(course, attem
     attempt(1, "quiz1", 5, t)
     leaderboard_board_rebuild(course_id=course["id"])
     windows = update_windows()
-    seq = leaderboard_seq_next(course_id=course["id"])
+    stamp = leaderboard_stamp_take(course_id=course["id"], user_id=1)
     stale = learner_scores_aggregate(course_id=course["id"], user_id=1, windows=windows)
     attempt(1, "quiz1", 9, t + timedelta(minutes=1))
     leaderboard_board_rebuild(course_id=course["id"])  # reads MongoDB after the stale computation
-    assert leaderboard_scores_write(course_id=course["id"], user_id=1, seq=seq, windows=windows,
+    assert leaderboard_scores_write(course_id=course["id"], user_id=1, stamp=stamp, windows=windows,
                                     scores=stale) == 0
+    assert _points(course["id"], 1) == 900
+
+
+def test_after_redis_loses_everything_updates_and_rebuilds_start_over_cleanly(course, attempt):
+    """No ordering state lives only in Redis: after a flush, the rebuilt board takes updates."""
+    t = days_ago(1)
+    attempt(1, "quiz1", 5, t)
+    for _ in range(3):
+        leaderboard_board_rebuild(course_id=course["id"])
+        leaderboard_user_score_update(course_id=course["id"], user_id=1)
+    _cache().flushdb()
+    leaderboard_board_rebuild(course_id=course["id"])
+    attempt(1, "quiz1", 9, t + timedelta(minutes=1))
+    assert leaderboard_user_score_update(course_id=course["id"], user_id=1)["written"] >= 1
     assert _points(course["id"], 1) == 900
 
 
@@ -169,7 +205,7 @@ def test_updates_that_arrive_during_a_rebuild_are_reapplied_after_its_rename(cou
     assert updated[0]["written"] >= 1  # it went to the old live board, which the RENAME replaced
     assert result["reapplied"] == 1
     assert _points(course["id"], 7) == 1100
-    assert leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=7, around=0)["rank"] == 1
+    assert me_of(course_id=course["id"], user_id=7, around=0)["rank"] == 1
 
 
 def test_the_drift_check_repairs_differences_and_says_how_many(course, attempt):
@@ -201,8 +237,8 @@ def test_a_burst_of_update_requests_queues_one_update(course, progress_queue_pau
 
 
 def test_an_empty_course_is_rebuilt_once_and_then_remembered_as_empty(course):
-    first = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=10, offset=0)
+    first = page_of(course_id=course["id"], limit=10, offset=0)
     again = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=1, around=2)
-    assert (first["count"], first["results"], again["rank"]) == (0, [], None)
+    assert (first["count"], first["results"], again["rank"], again["rebuilding"]) == (0, [], None, False)
     assert int(_cache().hget(keys.stats_key(course["id"]), "rebuilds:all")) == 1
     assert _cache().exists(keys.empty_marker_key(course["id"]))

@@ -8,18 +8,16 @@ import pytest
 from leaderboard.services import (
     leaderboard_board_rebuild,
     leaderboard_config_set,
-    leaderboard_me_get_or_rebuild,
-    leaderboard_page_get_or_rebuild,
     leaderboard_user_score_update,
 )
 from learning.services import profile_upsert
-from tests.leaderboard.conftest import days_ago
+from tests.leaderboard.conftest import days_ago, me_of, page_of
 
 pytestmark = pytest.mark.django_db
 
 
 def _board(course_id: str, **kwargs) -> list[tuple[int, int, float]]:
-    page = leaderboard_page_get_or_rebuild(course_id=course_id, limit=100, offset=0, **kwargs)
+    page = page_of(course_id=course_id, limit=100, offset=0, **kwargs)
     return [(r["rank"], r["user_id"], r["score"]) for r in page["results"]]
 
 
@@ -33,7 +31,7 @@ def test_score_is_the_sum_of_best_marks_per_item_and_reattempts_never_inflate_it
     attempt(1, "video", None, t + timedelta(minutes=5), kind="video")  # no marks, no points
     leaderboard_board_rebuild(course_id=course["id"])
     assert _board(course["id"]) == [(1, 1, 21.75)]
-    me = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=1, around=0)
+    me = me_of(course_id=course["id"], user_id=1, around=0)
     assert (me["rank"], me["score"], me["count"]) == (1, 21.75, 1)
     # Reached when the last raising attempt (the homework) came in.
     assert me["reached_at"] == (t + timedelta(minutes=4)).replace(microsecond=0).isoformat().replace(
@@ -68,7 +66,7 @@ def _tied_course(course, attempt) -> None:
 def test_ranks_are_distinct_by_default(course, attempt):
     _tied_course(course, attempt)
     assert _board(course["id"]) == [(1, 1, 10), (2, 2, 10), (3, 3, 9), (4, 4, 9), (5, 5, 9), (6, 6, 4)]
-    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=1, offset=0)["ranking"] == "distinct"
+    assert page_of(course_id=course["id"], limit=1, offset=0)["ranking"] == "distinct"
 
 
 def test_competition_ranks_share_numbers_and_the_page_agrees_with_me(course, attempt, settings):
@@ -76,20 +74,20 @@ def test_competition_ranks_share_numbers_and_the_page_agrees_with_me(course, att
     leaderboard_config_set(course_id=course["id"], ranking="competition", updated_by=1)
     assert _board(course["id"]) == [(1, 1, 10), (1, 2, 10), (3, 3, 9), (3, 4, 9), (3, 5, 9), (6, 6, 4)]
     # A page starting inside a tie still shows the tie's shared rank.
-    page = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=2, offset=3)
+    page = page_of(course_id=course["id"], limit=2, offset=3)
     assert [(r["rank"], r["user_id"]) for r in page["results"]] == [(3, 4), (3, 5)]
     assert page["ranking"] == "competition"
     for user_id, rank in [(1, 1), (2, 1), (4, 3), (5, 3), (6, 6)]:
-        me = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=user_id, around=1)
+        me = me_of(course_id=course["id"], user_id=user_id, around=1)
         assert me["rank"] == rank
         assert {e["user_id"]: e["rank"] for e in me["around"]}[user_id] == rank
-    me = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=5, around=1)
+    me = me_of(course_id=course["id"], user_id=5, around=1)
     assert [(e["rank"], e["user_id"]) for e in me["around"]] == [(3, 4), (3, 5), (6, 6)]
     # Clearing the override falls back to the global setting.
     leaderboard_config_set(course_id=course["id"], ranking=None, updated_by=1)
-    assert leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=5, around=0)["rank"] == 5
+    assert me_of(course_id=course["id"], user_id=5, around=0)["rank"] == 5
     settings.LEADERBOARD_RANKING = "competition"
-    assert leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=5, around=0)["rank"] == 3
+    assert me_of(course_id=course["id"], user_id=5, around=0)["rank"] == 3
 
 
 def test_around_me_stops_at_the_top_and_bottom_of_the_board(course, attempt):
@@ -97,18 +95,18 @@ def test_around_me_stops_at_the_top_and_bottom_of_the_board(course, attempt):
     for user_id in range(1, 8):
         attempt(user_id, "homework", 20 - user_id, t, kind="assignment")
     leaderboard_board_rebuild(course_id=course["id"])
-    top = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=1, around=2)
+    top = me_of(course_id=course["id"], user_id=1, around=2)
     assert [e["user_id"] for e in top["around"]] == [1, 2, 3]
     assert (top["rank"], top["percentile"], top["count"]) == (1, 100.0, 7)
-    bottom = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=7, around=2)
+    bottom = me_of(course_id=course["id"], user_id=7, around=2)
     assert [e["user_id"] for e in bottom["around"]] == [5, 6, 7]
     assert [e["rank"] for e in bottom["around"]] == [5, 6, 7]
     assert (bottom["rank"], bottom["percentile"]) == (7, 14.3)
-    middle = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=4, around=1)
+    middle = me_of(course_id=course["id"], user_id=4, around=1)
     assert [e["user_id"] for e in middle["around"]] == [3, 4, 5]
-    alone = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=4, around=0)
+    alone = me_of(course_id=course["id"], user_id=4, around=0)
     assert [e["user_id"] for e in alone["around"]] == [4]
-    stranger = leaderboard_me_get_or_rebuild(course_id=course["id"], user_id=99, around=2)
+    stranger = me_of(course_id=course["id"], user_id=99, around=2)
     assert (stranger["rank"], stranger["score"], stranger["count"], stranger["around"]) == (None, None, 7, [])
 
 
@@ -120,7 +118,7 @@ def test_pages_follow_limit_and_offset_with_profiles_hydrated(course, attempt):
             profile_upsert(user_id=user_id, display_name=f"Learner {user_id}",
                            avatar_url=f"https://img.example/{user_id}.png")
     leaderboard_board_rebuild(course_id=course["id"])
-    page = leaderboard_page_get_or_rebuild(course_id=course["id"], limit=3, offset=2)
+    page = page_of(course_id=course["id"], limit=3, offset=2)
     assert page["count"] == 7
     assert [(r["rank"], r["user_id"], r["score"]) for r in page["results"]] == [
         (3, 3, 17), (4, 4, 16), (5, 5, 15)]
@@ -128,5 +126,5 @@ def test_pages_follow_limit_and_offset_with_profiles_hydrated(course, attempt):
     assert (page["results"][0]["display_name"], page["results"][0]["avatar_url"]) == (None, None)
     assert page["results"][1]["display_name"] == "Learner 4"
     assert page["results"][1]["avatar_url"] == "https://img.example/4.png"
-    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=5, offset=6)["results"][0]["user_id"] == 7
-    assert leaderboard_page_get_or_rebuild(course_id=course["id"], limit=5, offset=7)["results"] == []
+    assert page_of(course_id=course["id"], limit=5, offset=6)["results"][0]["user_id"] == 7
+    assert page_of(course_id=course["id"], limit=5, offset=7)["results"] == []

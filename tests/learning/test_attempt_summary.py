@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from flows.attempts import attempt_followups_repair
 from learning.documents import AttemptSummary, ContentAttempt
-from learning.selectors import attempt_facts_get, attempt_summary_facts, course_outline_get
+from learning.selectors import attempt_facts_get, attempt_summary_get, course_outline_get
 from learning.services import attempt_summary_merge
 from progress.calculation import progress_calculate
 from progress.services import progress_recalculate
@@ -37,7 +37,7 @@ def summary_of(user_id: int, course_id: str) -> dict:
 def same_progress(course_id: str, user_id: int) -> bool:
     """Progress from the summary equals progress from every attempt."""
     outline, now = course_outline_get(course_id=course_id), timezone.now()
-    from_summary = progress_calculate(outline, attempt_summary_facts(user_id=user_id, course_id=course_id),
+    from_summary = progress_calculate(outline, attempt_summary_get(user_id=user_id, course_id=course_id).facts,
                                       now=now, enrolled_at=None)
     from_attempts = progress_calculate(outline, attempt_facts_get(user_id=user_id, course_id=course_id),
                                        now=now, enrolled_at=None)
@@ -104,7 +104,7 @@ def test_an_in_flight_attempt_is_not_taken_for_a_half_recorded_one(course):
                    completed=True, followup_pending=True,
                    submitted_at=timezone.now() - timedelta(seconds=5)).save()
     assert attempt_followups_repair(older_than_seconds=30) == 0
-    assert attempt_summary_facts(user_id=ada.pk, course_id=body["id"]) == []
+    assert attempt_summary_get(user_id=ada.pk, course_id=body["id"]).facts == []
 
 
 def test_the_lock_check_counts_an_attempt_missing_from_the_summary(staff, make_user, client_for,

@@ -125,15 +125,15 @@ def test_completed_at_keeps_the_first_time_the_course_reached_100_percent():
     outline = _outline(VIDEO)
     complete = progress_calculate(outline, [AttemptFact("v", None, True)], now=NOW)
     incomplete = progress_calculate(outline, [], now=NOW)
-    first = progress_store(user_id=1, course_id=course_id, result=complete, seq=1, outline_version=1,
+    first = progress_store(user_id=1, course_id=course_id, result=complete, version=1, outline_version=1,
                            computed_at=NOW)
     assert first["completed_at"].replace(tzinfo=UTC) == NOW
     later = NOW + timedelta(days=1)
-    again = progress_store(user_id=1, course_id=course_id, result=complete, seq=2, outline_version=1,
+    again = progress_store(user_id=1, course_id=course_id, result=complete, version=2, outline_version=1,
                            computed_at=later)
     assert again["completed_at"].replace(tzinfo=UTC) == NOW
     # Falling below 100% (a new item) keeps the date the learner first finished.
-    after_change = progress_store(user_id=1, course_id=course_id, result=incomplete, seq=3,
+    after_change = progress_store(user_id=1, course_id=course_id, result=incomplete, version=3,
                                   outline_version=2, computed_at=later)
     assert after_change["completed_at"].replace(tzinfo=UTC) == NOW
     assert after_change["completion_percent"] == 0.0
@@ -145,8 +145,8 @@ def test_an_older_computation_never_overwrites_a_newer_one():
     course_id = str(ObjectId())
     outline = _outline(VIDEO)
     done = progress_calculate(outline, [AttemptFact("v", None, True)], now=NOW)
-    assert progress_store(user_id=1, course_id=course_id, result=done, seq=5, outline_version=1,
+    assert progress_store(user_id=1, course_id=course_id, result=done, version=5, outline_version=1,
                           computed_at=NOW) is not None
     stale = progress_calculate(outline, [], now=NOW)
-    assert progress_store(user_id=1, course_id=course_id, result=stale, seq=4, outline_version=1,
+    assert progress_store(user_id=1, course_id=course_id, result=stale, version=4, outline_version=1,
                           computed_at=NOW) is None

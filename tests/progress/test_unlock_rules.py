@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
 from progress.calculation import progress_calculate
+from progress.reasons import locked_render
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
@@ -31,8 +33,10 @@ def _outline(*, mode: str = "open", item_rules: dict | None = None, lesson_rules
     ))
 
 
-def _locked(result, element_id):
-    return next((e for e in result.locked if e.id == element_id), None)
+def _locked(result, element_id) -> SimpleNamespace | None:
+    """The element's lock as the API words it (every outline here has the same titles)."""
+    shown = locked_render([e.as_dict() for e in result.locked], _outline())
+    return next((SimpleNamespace(**e) for e in shown if e["id"] == element_id), None)
 
 
 def test_prerequisite_item_must_be_completed_first():

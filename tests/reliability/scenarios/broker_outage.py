@@ -1,5 +1,5 @@
 """Broker outage scenario: attempts answer 202 while the broker is down, the work waits as
-pending, and the beat's sweep queues it once the broker is back; progress and boards converge.
+in the outbox, and the beat's sweep queues it once the broker is back; progress and boards converge.
 
 Not collected by the suite (not a test_*.py file): tests/reliability/test_broker_down.py runs it
 in a pytest process of its own whose broker (TEST_BROKER_URL) is a redis-server this scenario
@@ -18,8 +18,8 @@ import redis
 from celery.signals import task_postrun
 from django.conf import settings
 
-from config.dispatch import broker_circuit, pending_work_count, pending_work_sweep
-from config.documents import PendingWork
+from config.dispatch import broker_circuit, outbox_count, outbox_sweep
+from config.documents import OutboxEntry
 from learning.documents import ContentAttempt
 from progress.keys import progress_cache_key
 from tests.conftest import wait_until
@@ -89,16 +89,16 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
     print("attempt request durations (s):", [round(d, 3) for d in durations])
     assert sum(durations) < 3, durations  # the breaker is open: no request waits for the broker
     assert ContentAttempt.objects(course_id=cid).count() == len(attempts)
-    parked = {work.task_name for work in PendingWork.objects}
+    parked = {work.task_name for work in OutboxEntry.objects}
     assert {"RECALCULATE_COURSE", "UPDATE_LEADERBOARD", "LOG_ACTIVITY"} <= parked
     # One unit of work per learner and task, however many attempts were made.
-    assert PendingWork.objects(task_name="RECALCULATE_COURSE").count() == 2
+    assert OutboxEntry.objects(task_name="RECALCULATE_COURSE").count() == 2
 
     # A sweep while the broker is still down keeps the work.
     broker_circuit.reset()
-    waiting = pending_work_count()
-    assert pending_work_sweep() == 0
-    assert pending_work_count() == waiting
+    waiting = outbox_count()
+    assert outbox_sweep() == 0
+    assert outbox_count() == waiting
 
     broker.start()
     ran: list[tuple[str, int | None]] = []
@@ -111,7 +111,7 @@ def test_attempts_made_while_the_broker_is_down_converge_after_it_returns(
         # What beat sends on its schedule; the worker, once reconnected, runs it and the work
         # it re-queues.
         celery_worker.app.send_task("SWEEP_PENDING_WORK")
-        wait_until(lambda: pending_work_count() == 0, timeout=60)
+        wait_until(lambda: outbox_count() == 0, timeout=60)
         wait_until(lambda: {("RECALCULATE_COURSE", ada.pk), ("RECALCULATE_COURSE", bob.pk),
                             ("UPDATE_LEADERBOARD", ada.pk), ("UPDATE_LEADERBOARD", bob.pk)} <= set(ran),
                    timeout=30)
