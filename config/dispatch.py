@@ -19,7 +19,7 @@ from datetime import timedelta
 import kombu.exceptions
 import redis.exceptions
 from celery import current_app
-from celery.signals import task_success
+from celery.signals import task_failure, task_success
 from django.conf import settings
 from django.utils import timezone
 from pymongo import ReturnDocument
@@ -105,6 +105,16 @@ def _settle_outbox_entry(sender=None, **kwargs) -> None:
     if marker:
         key, generation = marker
         outbox_done(key=key, generation=generation)
+
+
+@task_failure.connect
+def _report_parked_work(sender=None, task_id=None, exception=None, **kwargs) -> None:
+    """A run that failed for good (retries used up, or an error that is not retried) leaves its
+    entry in the outbox: say so, so operators know the sweep will try it again."""
+    marker = getattr(sender.request, OUTBOX_HEADER, None) if sender is not None else None
+    if marker:
+        logger.warning("task %s[%s] failed (%s: %s); %s stays in the outbox for the sweep",
+                       sender.name, task_id, type(exception).__name__, exception, marker[0])
 
 
 def outbox_sweep(*, limit: int = 1000) -> int:
