@@ -128,6 +128,8 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
                  px=settings.PROGRESS_RECALC_MIN_INTERVAL_MS)
     pipe.incr(progress_seq_key(user_id, course_id))
     seq = pipe.execute()[-1]
+    if seq == 1:
+        seq = _seq_resume(user_id=user_id, course_id=course_id)
     try:
         outline = course_outline_get(course_id=course_id)
         attempts = attempt_summary_get_or_build(user_id=user_id, course_id=course_id)
@@ -139,6 +141,18 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
         raise
     return ProgressComputation(user_id=user_id, course_id=course_id, seq=seq, result=result,
                                outline_version=outline.version, computed_at=now)
+
+
+def _seq_resume(*, user_id: int, course_id: str) -> int:
+    """Continue order numbers above the stored one when the Redis counter started afresh."""
+    # A new counter is the first computation, or Redis lost its data (a restart without
+    # persistence, a flush): the stored document's `seq` is then higher, and the guard would
+    # refuse every computation until the counter caught up with it.
+    doc = CourseProgress._get_collection().find_one(
+        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id")},
+        {"seq": 1})
+    stored = (doc or {}).get("seq") or 0
+    return redis_client().incrby(progress_seq_key(user_id, course_id), stored) if stored else 1
 
 
 def progress_computation_save(*, computation: ProgressComputation) -> dict:

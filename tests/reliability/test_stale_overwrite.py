@@ -13,7 +13,7 @@ from learning.selectors import course_outline_get
 from learning.services import course_create, enrollment_create
 from learning.summaries import attempt_summary_record
 from progress.documents import CourseProgress
-from progress.keys import progress_cache_key, progress_running_key
+from progress.keys import progress_cache_key, progress_running_key, progress_seq_key
 from progress.services import (
     progress_cache_set,
     progress_computation_save,
@@ -100,3 +100,19 @@ def test_a_newer_payload_cached_by_an_earlier_release_still_wins(learner_course)
     assert json.loads(cache.get(progress_cache_key(user_id, cid)))["seq"] == old["seq"] + 5
     assert progress_cache_set(user_id=user_id, course_id=cid, payload={**old, "seq": old["seq"] + 6}) is True
     assert cache.get(progress_cache_key(user_id, cid)).startswith(b'{"seq": ')
+
+
+def test_progress_is_stored_again_after_redis_lost_the_order_numbers(learner_course):
+    """A Redis restart without persistence resets the seq counter below the stored seq."""
+    user_id, cid, (video, _quiz1, _homework, article, _quiz2) = learner_course
+    _complete(user_id, cid, video, "video")
+    for _ in range(3):
+        first = progress_recalculate(user_id=user_id, course_id=cid)
+    redis.Redis.from_url(settings.REDIS_URL).delete(progress_seq_key(user_id, cid),
+                                                    progress_cache_key(user_id, cid))
+    _complete(user_id, cid, article, "article")
+    after = progress_recalculate(user_id=user_id, course_id=cid)
+    assert after["seq"] > first["seq"]
+    doc, cached = _stored(user_id, cid)
+    assert (doc["seq"], doc["completed_items"]) == (after["seq"], 2)
+    assert (cached["seq"], cached["completed_items"]) == (after["seq"], 2)
