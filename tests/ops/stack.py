@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -15,18 +17,25 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.conftest import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
 # Variables of the test process that must not reach the stack (it runs with its own settings).
 DROPPED = ("DJANGO_SETTINGS_MODULE", "MONGODB_URI", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
 
 
 def free_ports(count: int) -> list[int]:
-    """Distinct free ports from the suite's range for private servers."""
+    """Distinct free ports from the suite's range for private servers, picked at random:
+    other checkouts' suites on this machine take the lowest free ones."""
+    candidates = random.sample(range(18500, 18900), 400)
     ports: list[int] = []
-    for _ in range(count):
-        ports.append(free_port(range(max(ports, default=18499) + 1, 18900)))
+    for port in candidates:
+        if len(ports) == count:
+            break
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        ports.append(port)
     return ports
 
 
