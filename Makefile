@@ -6,11 +6,11 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
 STAMP := $(VENV)/.installed
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
+SHELL_SCRIPTS := scripts/run scripts/system-packages scripts/with-redis scripts/lib.sh .ci/run
 
 .PHONY: help venv run demo test lint clean bench-progress bench-leaderboard
 
@@ -21,29 +21,32 @@ help: ## Show this list
 venv: $(STAMP) ## Create .venv and install the project with its test extra
 
 $(STAMP): pyproject.toml
-	@test -n "$(PYTHON)" || { echo "python3.11 not found (Debian: apt-get install python3 python3-venv)" >&2; exit 1; }
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@scripts/system-packages venv
+	@# Looked up again here: system-packages may just have installed it.
+	@test -x $(PY) || $$(command -v python3.11 || command -v python3) -m venv $(VENV)
 	$(PY) -m pip install -e '.[test]'
 	@touch $@
 
-run: $(STAMP) ## Run API, worker, beat and Flower locally (see docs/operations.md)
+run: $(STAMP) ## Run API, worker, beat and Flower under supervisord (see docs/operations.md)
 	exec scripts/run
 
 demo: ## Drive a running `make run` like a client app: course, learners, attempts, progress, ranks
 	python3 scripts/demo.py
 
-test: $(STAMP) ## Validate compose.yaml, run the test suite (PYTEST_ARGS=...) and ruff
-	scripts/check-compose
-	$(PY) -m pytest $(PYTEST_ARGS)
+test: $(STAMP) ## Validate compose.yaml, check the layers, run the test suite (PYTEST_ARGS=...) and ruff
+	scripts/system-packages test
+	$(PY) scripts/check_compose.py compose.yaml
+	$(VENV)/bin/lint-imports
+	scripts/with-redis "$${TEST_REDIS_HOST:-127.0.0.1:6379}" $(PY) -m pytest $(PYTEST_ARGS)
 	$(VENV)/bin/ruff check .
 
 lint: $(STAMP) ## ruff, plus shellcheck on the shell scripts when it is installed
 	$(VENV)/bin/ruff check .
 	@if command -v shellcheck >/dev/null; then \
-		echo "shellcheck scripts/run scripts/check-compose .ci/run"; \
-		shellcheck scripts/run scripts/check-compose .ci/run; \
+		echo "shellcheck $(SHELL_SCRIPTS)"; \
+		shellcheck -x $(SHELL_SCRIPTS); \
 	else \
-		echo "shellcheck not installed; skipped (apt-get install shellcheck)"; \
+		echo "shellcheck not installed; skipped (apt-get install -y --no-install-recommends shellcheck)"; \
 	fi
 
 bench-progress: $(STAMP) ## Benchmark the progress calculation (prints a table)

@@ -196,9 +196,12 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # --- celery beat (one active scheduler: RedBeat's lock) ---------------------------------------
-CELERY_BEAT_SCHEDULER = "redbeat.RedBeatScheduler"
+# RedBeat's scheduler, but one that takes its lock back after a Redis outage instead of exiting.
+CELERY_BEAT_SCHEDULER = "config.beat.ResilientRedBeatScheduler"
 CELERY_REDBEAT_REDIS_URL = env_str("REDBEAT_REDIS_URL", CELERY_BROKER_URL)
 CELERY_REDBEAT_LOCK_KEY = "redbeat::lock"
+# A Redis that hangs (rather than refusing) must not block beat for ever.
+CELERY_REDBEAT_REDIS_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 # A standby scheduler retries the lock every loop interval; a crashed one's lock expires after
 # the lock timeout (which must exceed the loop interval, the period it is extended by).
 CELERY_BEAT_MAX_LOOP_INTERVAL = env_int("BEAT_MAX_LOOP_INTERVAL", 10)

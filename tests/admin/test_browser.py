@@ -17,7 +17,8 @@ CHROMEDRIVER = "/usr/bin/chromedriver"
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM and os.access(CHROMEDRIVER, os.X_OK)),
     reason="Debian's chromium and chromium-driver are not installed "
-           "(apt-get install --no-install-recommends chromium chromium-driver; .ci/run does it)",
+           "(as root: apt-get install -y --no-install-recommends chromium chromium-driver; "
+           "`make test` run as root installs them)",
 )
 
 

@@ -92,8 +92,8 @@ def rgb(color: str) -> tuple[int, int, int]:
 
 
 @pytest.mark.skipif(not Path(settings.CHROMIUM_BINARY).exists(),
-                    reason=f"{settings.CHROMIUM_BINARY} is not installed (Debian: apt-get install -y "
-                           "--no-install-recommends chromium); .ci/run installs it")
+                    reason=f"{settings.CHROMIUM_BINARY} is not installed (as root: apt-get install -y "
+                           "--no-install-recommends chromium; `make test` run as root installs it)")
 def test_dashboard_screenshot_writes_a_png_that_shows_the_charts(tmp_path):
     out = tmp_path / "dashboard.png"
     call_command("dashboard_screenshot", "--out", str(out), "--sample-data",

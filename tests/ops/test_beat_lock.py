@@ -1,4 +1,5 @@
-"""Two `celery beat` processes on one Redis: RedBeat's lock lets exactly one send due tasks."""
+"""Two `celery beat` processes on one Redis: RedBeat's lock lets exactly one send due tasks,
+also after Redis restarted empty (config.beat.ResilientRedBeatScheduler)."""
 from __future__ import annotations
 
 import os
@@ -6,39 +7,35 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
-import redis
 
 from tests.conftest import free_port, wait_until
+from tests.ops.stack import PrivateRedis
 
 ROOT = Path(__file__).resolve().parents[2]
 # A private server in the port range reserved for this suite, so the shared Redis is untouched.
 PORT = int(os.environ.get("TEST_BEAT_REDIS_PORT") or free_port())
 SENDING = "Sending due task sweep-pending-work (SWEEP_PENDING_WORK)"
+SCHEDULER = os.environ.get("TEST_BEAT_SCHEDULER", "config.beat.ResilientRedBeatScheduler")
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server is not installed (apt-get install redis-server)")
 
 
 @pytest.fixture
-def private_redis(tmp_path):
-    server = subprocess.Popen(["redis-server", "--port", str(PORT), "--bind", "127.0.0.1",
-                               "--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    client = redis.Redis(port=PORT, db=1)
+def redis_server(tmp_path):
+    server = PrivateRedis(PORT, tmp_path)
+    server.start()
+    yield server
+    server.stop()
 
-    def answers():
-        try:
-            return client.ping()
-        except redis.exceptions.ConnectionError:
-            return False
 
-    wait_until(answers, timeout=10)
-    yield client
-    server.terminate()
-    server.wait(timeout=10)
+@pytest.fixture
+def private_redis(redis_server):
+    return redis_server.client(1)
 
 
 class Beat:
@@ -53,7 +50,7 @@ class Beat:
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "config", "beat", "-l", "info",
-                 "-S", "redbeat.RedBeatScheduler"],
+                 "-S", SCHEDULER],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
@@ -61,6 +58,9 @@ class Beat:
 
     def sent(self) -> int:
         return self.output().count(SENDING)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -97,6 +97,30 @@ def test_only_one_of_two_beat_processes_sends_due_tasks_until_it_stops(private_r
         # send short after its log line (seen: "Sending due task" then "Releasing lock" 9 ms
         # later and one message fewer), hence at most one missing per stopped scheduler.
         assert sent - 2 <= private_redis.llen("progress") <= sent
+    finally:
+        for beat in (first, second):
+            if beat is not None:
+                beat.stop()
+
+
+def test_after_redis_restarts_empty_exactly_one_of_two_beats_sends_again(redis_server, tmp_path):
+    first = Beat("first", tmp_path)
+    second = None
+    try:
+        wait_until(lambda: first.sent() >= 1, timeout=30)
+        second = Beat("second", tmp_path)
+        wait_until(lambda: "beat: Starting" in second.output(), timeout=30)
+        redis_server.kill()  # the lock and the schedule are gone with it
+        time.sleep(3)
+        redis_server.start()
+        before = (first.sent(), second.sent())
+        # Both keep running; the schedule is back and one of them holds the lock again.
+        wait_until(lambda: first.sent() + second.sent() >= sum(before) + 4, timeout=30)
+        assert first.alive() and second.alive(), first.output() + second.output()
+        assert redis_server.client(1).exists("redbeat::lock")
+        assert redis_server.client(1).zcard("redbeat::schedule") >= 1
+        resumed = (first.sent() - before[0], second.sent() - before[1])
+        assert 0 in resumed and max(resumed) >= 4, resumed  # exactly one sends
     finally:
         for beat in (first, second):
             if beat is not None:

@@ -1,0 +1,73 @@
+"""Ctrl-C on `make run` stops every process within STOP_TIMEOUT, the Redis it started last."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import time
+
+import pytest
+
+from tests.conftest import wait_until
+from tests.ops.stack import Stack, alive, free_ports
+
+pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
+                                reason="redis-server is not installed (make test installs it as root)")
+
+STOP_TIMEOUT = 10
+
+
+def _group_members(pgids: set[int]) -> list[int]:
+    """Live processes in any of these process groups."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) in pgids and alive(int(entry)):
+                    members.append(int(entry))
+            except ProcessLookupError:
+                pass
+    return members
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_ctrl_c_stops_every_process_within_stop_timeout_and_the_started_redis_last(
+        tmp_path_factory, capsys):
+    # Nothing listens on this port, so scripts/run runs a redis-server under supervisord.
+    redis_port = free_ports(1)[0]
+    stack = Stack(tmp_path_factory.mktemp("stop"), redis_port=redis_port,
+                  STOP_TIMEOUT=str(STOP_TIMEOUT))
+    try:
+        stack.first_line(r"LMS progress service is running \(API healthy\)", timeout=120)
+        status = stack.ctl("status")
+        for program in ("redis", "lms:api", "lms:beat", "lms:flower"):
+            assert re.search(rf"^{program}\s+RUNNING", status, re.M), status
+        pids = stack.process_pids()
+        # make, scripts/run, supervisord, and each program in a process group of its own.
+        assert len(pids) >= 7, pids
+        pgids = {os.getpgid(pid) for pid in pids}
+        ports = (stack.api_port, stack.flower_port, redis_port)
+        assert all(_listening(port) for port in ports)
+
+        pressed = time.monotonic()
+        stack.interrupt()
+        stack.process.wait(timeout=STOP_TIMEOUT + 10)
+        wait_until(lambda: not _group_members(pgids), timeout=STOP_TIMEOUT + 10)
+        elapsed = time.monotonic() - pressed
+    finally:
+        stack.stop()
+    assert elapsed < STOP_TIMEOUT, f"stopping took {elapsed:.1f}s"
+    assert not [pid for pid in pids if alive(pid)]
+    assert not any(_listening(port) for port in ports)
+    log = stack.log_path.read_text()
+    stopped = {name: log.find(f"stopped: {name} (") for name in ("api", "beat", "flower", "redis")}
+    assert all(at > 0 for at in stopped.values()), log[-3000:]
+    assert stopped["redis"] > max(stopped["api"], stopped["beat"], stopped["flower"])
+    with capsys.disabled():
+        print(f"\nCtrl-C -> every process of make run gone: {elapsed:.1f} s "
+              f"(STOP_TIMEOUT={STOP_TIMEOUT}, {len(pids)} processes)")
