@@ -122,7 +122,7 @@ class Counter:
         self.enabled = False
 
     def install(self) -> None:
-        import mongomock.collection
+        import mongomock_ng.collection
         import redis.connection
 
         counter = self
@@ -135,14 +135,14 @@ class Counter:
 
         redis.connection.AbstractConnection.send_packed_command = send
         for name in ("find", "find_one", "aggregate", "count_documents"):
-            original = getattr(mongomock.collection.Collection, name)
+            original = getattr(mongomock_ng.collection.Collection, name)
 
             def wrapped(self, *args, _original=original, **kwargs):
                 if counter.enabled and threading.current_thread() is threading.main_thread():
                     counter.mongo += 1
                 return _original(self, *args, **kwargs)
 
-            setattr(mongomock.collection.Collection, name, wrapped)
+            setattr(mongomock_ng.collection.Collection, name, wrapped)
 
     def measure(self, fn) -> tuple[int, int]:
         self.redis = self.mongo = 0

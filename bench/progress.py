@@ -151,10 +151,10 @@ class OperationCounter:
             monitoring.register(Listener())
             self.source = "pymongo command monitoring"
             return
-        import mongomock.collection
+        import mongomock_ng.collection
 
         for name in READ_OPERATIONS | WRITE_OPERATIONS:
-            original = getattr(mongomock.collection.Collection, name, None)
+            original = getattr(mongomock_ng.collection.Collection, name, None)
             if original is None:
                 continue
 
@@ -169,7 +169,7 @@ class OperationCounter:
                 finally:
                     self._depth.value -= 1
 
-            setattr(mongomock.collection.Collection, name, counted)
+            setattr(mongomock_ng.collection.Collection, name, counted)
         self.source = "mongomock, counted at the pymongo Collection API"
 
     _depth = threading.local()

@@ -1,8 +1,9 @@
-"""MongoDB connection: a real server when MONGODB_URI is set, in-memory mongomock otherwise."""
+"""MongoDB connection: a real server when MONGODB_URI is set, in-memory mongomock-ng otherwise."""
 from __future__ import annotations
 
 import importlib
 import logging
+import warnings
 
 import mongoengine
 from django.conf import settings
@@ -25,20 +26,23 @@ def mongo_connect() -> None:
         )
         logger.info("MongoDB: %s (database %s)", _redacted(settings.MONGODB_URI), settings.MONGODB_DB)
         return
-    import mongomock
+    import mongomock_ng
 
+    # The board rebuild asks a server for allowDiskUse; in memory it means nothing, and
+    # mongomock-ng says so with a UserWarning on every such aggregation.
+    warnings.filterwarnings("ignore", message="'allowDiskUse' is accepted", category=UserWarning)
     mongoengine.connect(
         db=settings.MONGODB_DB,
         host="mongodb://localhost",
-        mongo_client_class=mongomock.MongoClient,
+        mongo_client_class=mongomock_ng.MongoClient,
         uuidRepresentation="standard",
         tz_aware=True,
     )
-    logger.info("MongoDB: embedded in-memory mode (mongomock); data is lost when the process exits")
+    logger.info("MongoDB: embedded in-memory mode (mongomock-ng); data is lost when the process exits")
 
 
 def mongo_database():
-    """Return the pymongo (or mongomock) database object behind the default connection."""
+    """Return the pymongo (or mongomock-ng) database object behind the default connection."""
     return mongoengine.get_db()
 
 
