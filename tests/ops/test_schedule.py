@@ -18,4 +18,4 @@ def test_every_scheduled_entry_names_a_registered_task_routed_to_a_queue():
 
 def test_the_lock_outlives_the_beat_loop_so_a_live_scheduler_keeps_it():
     assert settings.CELERY_REDBEAT_LOCK_TIMEOUT > 2 * settings.CELERY_BEAT_MAX_LOOP_INTERVAL
-    assert celery_app.conf.beat_scheduler == "redbeat.RedBeatScheduler"
+    assert celery_app.conf.beat_scheduler == "config.beat.ResilientRedBeatScheduler"
