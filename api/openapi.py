@@ -27,6 +27,9 @@ _DESCRIPTIONS = {
          "current `revision`).",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (`payload_too_large`).",
     415: "The body is not JSON (send `Content-Type: application/json`).",
+    429: "Too many requests: a limit was hit (logins per username and per address, attempts per "
+         "learner, `?fresh=true` reads, user creation) or the item's cooldown between attempts "
+         "has not passed (`attempt_cooldown`); `Retry-After` says how many seconds to wait.",
 }
 
 

@@ -1,8 +1,11 @@
-"""What every log line carries besides its message: the process name and the request id."""
+"""What log lines and error reports carry: the process name and request id, never secrets."""
 from __future__ import annotations
 
 import logging
 import os
+import re
+
+from django.views.debug import SafeExceptionReporterFilter
 
 from config.request_id import current_request_id
 
@@ -17,3 +20,10 @@ class ContextFilter(logging.Filter):
         record.process_name = PROCESS_NAME
         record.request_id = current_request_id.get() or "-"
         return True
+
+
+class SecretHidingReporterFilter(SafeExceptionReporterFilter):
+    """Django's error-report filter, also hiding connection URLs and DSNs (they carry passwords)."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|AUTH|URI|URL|DSN|DATABASES", flags=re.I)

@@ -28,6 +28,9 @@ def mongo_connect() -> None:
         return
     import mongomock_ng
 
+    from config.embedded_mongo import embedded_mongo_serialize
+
+    embedded_mongo_serialize(mongomock_ng)
     # The board rebuild asks a server for allowDiskUse; in memory it means nothing, and
     # mongomock-ng says so with a UserWarning on every such aggregation.
     warnings.filterwarnings("ignore", message="'allowDiskUse' is accepted", category=UserWarning)

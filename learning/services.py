@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from bson import ObjectId
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from mongoengine.errors import NotUniqueError, SaveConditionError
@@ -137,8 +139,9 @@ def _outline_check(outline: Outline) -> Outline:
 
 def user_create(*, username: str, password: str, display_name: str, avatar_url: str = "",
                 is_staff: bool = False) -> AbstractBaseUser:
-    """Create a Django user and their learner profile."""
+    """Create a Django user and their learner profile; the password must pass the validators."""
     User = get_user_model()
+    password_check(password=password, username=username)
     try:
         with transaction.atomic():
             user = User.objects.create_user(username=username, password=password, is_staff=is_staff)
@@ -146,6 +149,15 @@ def user_create(*, username: str, password: str, display_name: str, avatar_url: 
         raise Conflict(f"Username '{username}' is taken.", code="username_taken") from exc
     profile_upsert(user_id=user.pk, display_name=display_name, avatar_url=avatar_url)
     return user
+
+
+def password_check(*, password: str, username: str) -> None:
+    """Refuse (400, naming each failed rule) a password Django's validators refuse."""
+    try:
+        validate_password(password, user=get_user_model()(username=username))
+    except ValidationError as exc:
+        raise InvalidInput("password: " + " ".join(exc.messages), code="password_invalid",
+                           extra={"password": exc.messages}) from exc
 
 
 def profile_upsert(*, user_id: int, display_name: str, avatar_url: str = "") -> None:

@@ -21,6 +21,7 @@ from api.learning.serializers import (
 )
 from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from api.permissions import IsStaff, IsStaffOrReadOnly
+from api.throttles import AttemptThrottle, UserCreateThrottle
 from config.exceptions import InvalidInput, NotFound
 from flows.attempts import attempt_submit
 from flows.courses import course_change
@@ -80,10 +81,11 @@ def _if_match_revision(request: Request) -> int | None:
 
 class UserCreateView(APIView):
     permission_classes = [IsStaff]
+    throttle_classes = [UserCreateThrottle]
 
     @extend_schema(operation_id="users_create", tags=["users"], request=UserCreateSerializer,
                    summary="Create a learner (or a staff user) with a public profile (staff)",
-                   responses={201: UserSerializer, **error_responses(*WRITE_ERRORS, 409)})
+                   responses={201: UserSerializer, **error_responses(*WRITE_ERRORS, 409, 429)})
     def post(self, request: Request) -> Response:
         data = _validated(UserCreateSerializer, request)
         user = services.user_create(**data)
@@ -160,10 +162,11 @@ class EnrollView(APIView):
 
 
 class AttemptCreateView(APIView):
+    throttle_classes = [AttemptThrottle]
     @extend_schema(operation_id="attempts_create", tags=["attempts"], request=AttemptSerializer,
                    summary="Submit an attempt; stored at once, progress and leaderboard follow",
                    examples=ATTEMPT_EXAMPLES,
-                   responses={202: AttemptAcceptedSerializer, **error_responses(*WRITE_ERRORS)})
+                   responses={202: AttemptAcceptedSerializer, **error_responses(*WRITE_ERRORS, 429)})
     def post(self, request: Request, course_id: str) -> Response:
         data = _validated(AttemptSerializer, request)
         attempt = attempt_submit(actor=request.user, course_id=course_id, data=data)

@@ -11,6 +11,7 @@ from api.fields import QueryBooleanField, QueryChoiceField, QueryIntegerField
 from api.learning.serializers import MAX_USER_ID
 from api.openapi import READ_ERRORS, error_responses
 from api.permissions import IsStaff
+from api.throttles import FreshProgressThrottle
 from api.progress.serializers import (
     ProgressListSerializer,
     ProgressReadSerializer,
@@ -32,11 +33,12 @@ class ProgressQuerySerializer(serializers.Serializer):
 
 
 class ProgressView(APIView):
+    throttle_classes = [FreshProgressThrottle]
     @extend_schema(
         operation_id="progress_retrieve", tags=["progress"],
         summary="A learner's progress in a course (own; staff may name another learner)",
         parameters=[ProgressQuerySerializer],
-        responses={200: ProgressReadSerializer, **error_responses(*READ_ERRORS)},
+        responses={200: ProgressReadSerializer, **error_responses(*READ_ERRORS, 429)},
     )
     def get(self, request: Request, course_id: str) -> Response:
         query = ProgressQuerySerializer(data=request.query_params)

@@ -29,13 +29,22 @@ def _mongodb_uri_database(uri: str | None) -> str | None:
         raise ImproperlyConfigured(f"MONGODB_URI is not a valid MongoDB URI: {exc}") from exc
 
 
+# Values the examples ship with; a deployment that kept one has not set its secrets.
+PLACEHOLDER_MARK = "change-me"
+SECRET_KEY_MIN_LENGTH = 50
+
+
 def _secret_key(*, debug: bool) -> str:
-    key = env_str("SECRET_KEY")
-    if key:
-        return key
-    if not debug:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
-    return "insecure-local-development-key-do-not-use-in-production"
+    """SECRET_KEY from the environment; with DEBUG off, a long one that is not an example's."""
+    key = env_str("SECRET_KEY") or ""
+    if debug and not key:
+        return "insecure-local-development-key-do-not-use-in-production"
+    if not debug and (len(key) < SECRET_KEY_MIN_LENGTH or PLACEHOLDER_MARK in key.lower()):
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set to a random value of at least {SECRET_KEY_MIN_LENGTH} "
+            "characters when DEBUG is off (not the example's placeholder). Generate one: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'")
+    return key
 
 
 # --- Django -----------------------------------------------------------------------------------
@@ -57,6 +66,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # Swagger UI from the project's own static files, not from a CDN.
     "drf_spectacular_sidecar",
+    "corsheaders",
     "learning",
     "progress",
     "leaderboard",
@@ -71,6 +81,8 @@ MIDDLEWARE = [
     "config.request_id.RequestIdMiddleware",
     # Outside the rest, so the latency covers every other middleware too.
     "config.middleware.RequestMetricsMiddleware",
+    # Before anything that answers early, so even errors carry the CORS headers browsers need.
+    "corsheaders.middleware.CorsMiddleware",
     # Oversize bodies get a 413 JSON answer before anything reads them; errors under /api/ are
     # JSON. Inside the request metrics, so refused requests are still counted.
     "api.errors.ApiErrorMiddleware",
@@ -111,9 +123,43 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Django's standard validators, on every path that sets a password (API, commands, start-up).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# API tokens expire this long after they were issued (0: never).
+AUTH_TOKEN_TTL_SECONDS = env_int("AUTH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+
+# --- HTTPS and cookies: on when DEBUG is off, each switchable for a plain-HTTP lab -------------
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Load balancers probe health and Prometheus scrapes over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Behind a TLS-terminating proxy that sets X-Forwarded-Proto (the usual deployment).
+SECURE_PROXY_SSL_HEADER = (("HTTP_X_FORWARDED_PROTO", "https")
+                           if env_bool("SECURE_PROXY_SSL_HEADER", not DEBUG) else None)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+# Error reports never show settings holding secrets: the default hides *KEY*, *TOKEN*, *PASS*
+# and the like; this also hides connection URLs, which carry passwords.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.logging.SecretHidingReporterFilter"
+
+# --- Browser clients on other origins (django-cors-headers) ------------------------------------
+# Exact origins allowed to call the API from a browser, e.g. https://app.example.com (none by
+# default: same-origin only).
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ("accept", "authorization", "content-type", "if-match", "x-request-id")
+CORS_EXPOSE_HEADERS = ("etag", "retry-after", "x-request-id")
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -226,10 +272,23 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# --- Abuse limits (DRF throttles, counted in the Redis cache; api/throttles.py) ---------------
+# "N/s", "N/m", "N/h" or "N/d". Login is limited per username and per client address, staff
+# included; a limit hit answers 429 with Retry-After.
+THROTTLE_RATES = {
+    "login_username": env_str("THROTTLE_LOGIN_USERNAME", "5/m"),
+    "login_address": env_str("THROTTLE_LOGIN_ADDRESS", "30/m"),
+    "attempts": env_str("THROTTLE_ATTEMPTS", "60/m"),
+    "fresh_progress": env_str("THROTTLE_FRESH_PROGRESS", "10/m"),
+    "user_create": env_str("THROTTLE_USER_CREATE", "120/h"),
+}
+# Proxies in front of the service that append to X-Forwarded-For (0: use the peer address).
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
 # --- Django REST framework / OpenAPI ------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -242,6 +301,7 @@ REST_FRAMEWORK = {
     # JSON only: strict typed fields (a number is a JSON number), bounded size, no NaN/Infinity.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "NUM_PROXIES": NUM_PROXIES or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LMS progress & leaderboards API",
