@@ -135,7 +135,8 @@ class CourseWriteSerializer(serializers.Serializer):
 
 class UserCreateSerializer(serializers.Serializer):
     username = JSONRegexField(r"^[\w.@+-]+$", max_length=150)
-    password = JSONCharField(min_length=8, max_length=128, write_only=True)
+    password = JSONCharField(max_length=128, write_only=True,
+                             help_text="Checked by the password validators (docs/security.md).")
     display_name = JSONCharField(max_length=100)
     avatar_url = JSONURLField(max_length=500, required=False, allow_blank=True)
     is_staff = JSONBooleanField(required=False, default=False)
