@@ -12,6 +12,7 @@ import http.client
 import json
 import os
 import random
+import secrets
 import shutil
 import socket
 import statistics
@@ -69,7 +70,8 @@ os.environ.update({
     "CELERY_BROKER_URL": REDIS_URL.rsplit("/", 1)[0] + "/15",
     "DATABASE_URL": f"sqlite:///{WORKDIR}/bench.sqlite3",
     "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret",
+    "SECRET_KEY": secrets.token_urlsafe(50),
+    "SECURE_SSL_REDIRECT": "0",  # the bench calls its own server over plain HTTP
     "LOG_LEVEL": "WARNING",
 })
 

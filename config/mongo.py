@@ -10,6 +10,10 @@ from django.conf import settings
 
 logger = logging.getLogger(__name__)
 
+# Set by the one-process servers (`manage.py serve`, the test suite) that may hold embedded
+# mode's data; config.wsgi refuses embedded mode without it.
+EMBEDDED_SERVER_FLAG = "LMS_EMBEDDED_SERVER"
+
 
 def mongo_connect() -> None:
     """Register the default mongoengine connection (idempotent)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import sys
 import time
 import urllib.error
 import urllib.request
 import uuid
+from pathlib import Path
 
 
 class ApiError(RuntimeError):
@@ -63,12 +65,24 @@ def wait_for(what: str, probe, timeout: float) -> object:
     raise ApiError(f"{what}: not seen within {timeout}s")
 
 
+def _kept_login(user: str | None, name: str) -> str:
+    """A login `make run` made and kept under .run/ (RUN_DIR): "user:password", or "" if none."""
+    path = Path(os.environ.get("RUN_DIR", Path(__file__).resolve().parent.parent / ".run")) / name
+    if not path.is_file():
+        return ""
+    secret = path.read_text().strip()
+    return f"{user}:{secret}" if user else secret
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--api", default="http://127.0.0.1:8000", help="API base URL")
-    parser.add_argument("--admin", default="admin:admin", help="staff login user:password")
+    parser.add_argument("--admin", default=_kept_login("admin", "admin-password"),
+                        help="staff login user:password (default: the one make run made, "
+                             "from .run/admin-password)")
     parser.add_argument("--flower", default="http://127.0.0.1:5555", help="Flower URL ('' to skip)")
-    parser.add_argument("--flower-auth", default="admin:admin", help="Flower login user:password")
+    parser.add_argument("--flower-auth", default=_kept_login(None, "flower-login"),
+                        help="Flower login user:password (default: .run/flower-login)")
     parser.add_argument("--timeout", type=float, default=15.0, help="seconds to wait for the workers")
     args = parser.parse_args()
     base = args.api.rstrip("/") + "/api/v1"

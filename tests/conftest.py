@@ -1,6 +1,7 @@
 """Shared fixtures: real Redis (own DB indexes), mongomock or MongoDB, an in-process worker."""
 from __future__ import annotations
 
+import os
 import random
 import socket
 import time
@@ -15,8 +16,11 @@ from rest_framework.test import APIClient
 
 from config.celery import app as celery_app
 from config.dispatch import broker_circuit
-from config.mongo import mongo_indexes_ensure
+from config.mongo import EMBEDDED_SERVER_FLAG, mongo_indexes_ensure
 from learning.services import profile_upsert
+
+# The suite is one process holding embedded mode's data, as `manage.py serve` is.
+os.environ.setdefault(EMBEDDED_SERVER_FLAG, "1")
 
 
 def _flush_test_redis() -> None:

@@ -11,12 +11,12 @@ from api.fields import QueryBooleanField, QueryChoiceField, QueryIntegerField
 from api.learning.serializers import MAX_USER_ID
 from api.openapi import READ_ERRORS, error_responses
 from api.permissions import IsStaff
-from api.throttles import FreshProgressThrottle
 from api.progress.serializers import (
     ProgressListSerializer,
     ProgressReadSerializer,
     ProgressSummarySerializer,
 )
+from api.throttles import FreshProgressThrottle
 from config.exceptions import Forbidden
 from learning.selectors import course_access_check, enrollment_get
 from progress.selectors import PROGRESS_ORDERINGS, progress_list, progress_summary

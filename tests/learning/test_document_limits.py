@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import bson
-from bson import ObjectId
 import pytest
+from bson import ObjectId
 from django.conf import settings
 
 from learning.documents import Course

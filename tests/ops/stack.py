@@ -18,6 +18,9 @@ import pytest
 import redis
 
 ROOT = Path(__file__).resolve().parents[2]
+# The stack's first admin (it must pass the password validators) and Flower login.
+ADMIN_PASSWORD = "stack-admin-passphrase-7"
+FLOWER_LOGIN = "admin:stack-flower-passphrase-7"
 # Variables of the test process that must not reach the stack (it runs with its own settings).
 DROPPED = ("DJANGO_SETTINGS_MODULE", "MONGODB_URI", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")
 
@@ -92,6 +95,8 @@ class Stack:
             "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
             "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/1",
             "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "RUN_DIR": str(self.run_dir),
+            "DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
+            "FLOWER_BASIC_AUTH": FLOWER_LOGIN,
             **env})
         self.process = subprocess.Popen(
             ["make", "--no-print-directory", "run"], cwd=ROOT, env=self.env,

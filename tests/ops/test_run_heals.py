@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from tests.conftest import wait_until
-from tests.ops.stack import PrivateRedis, Stack, free_ports
+from tests.ops.stack import ADMIN_PASSWORD, PrivateRedis, Stack, free_ports
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None,
                                 reason="redis-server is not installed (make test installs it as root)")
@@ -63,7 +63,7 @@ class Learner:
 def learner(stack) -> Learner:
     """A learner enrolled in a four-video course, the first video done and its progress stored
     by the worker (the README's first session with the API)."""
-    status, body = stack.call("POST", "/api/v1/auth/token/", {"username": "admin", "password": "admin"})
+    status, body = stack.call("POST", "/api/v1/auth/token/", {"username": "admin", "password": ADMIN_PASSWORD})
     assert status == 200, body
     staff = body["token"]
     status, course = stack.call("POST", "/api/v1/courses/", COURSE, staff)

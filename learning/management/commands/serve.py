@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand
 
 from config.celery import app as celery_app
 from config.embedded_worker import embedded_worker_start
-from config.mongo import mongo_indexes_ensure
+from config.mongo import EMBEDDED_SERVER_FLAG, mongo_indexes_ensure
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
         if settings.MONGODB_EMBEDDED:
             self.stdout.write("MongoDB: embedded in-memory mode; data is lost when this process stops. "
                               "Set MONGODB_URI to keep it.")
+        # This one process holds the embedded data, so config.wsgi may serve it.
+        os.environ[EMBEDDED_SERVER_FLAG] = "1"
         # SIGTERM stops like Ctrl-C, so the embedded worker shuts down cleanly (finally below).
         signal.signal(signal.SIGTERM, _interrupt)
         try:
