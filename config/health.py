@@ -1,10 +1,21 @@
-"""Liveness, readiness and the Prometheus endpoint, for load balancers and monitoring."""
+"""Liveness, readiness, the operators' health detail and the Prometheus endpoint.
+
+/readyz answers one question for a load balancer: can this instance accept attempts? That needs
+its own stores (MongoDB, the SQL database), not the broker or the workers: with those down,
+attempts are still stored and their work waits in the outbox, so taking the instance out then
+would only turn a slowdown into an outage. The broker, Redis and worker state is in
+/health/detail and /metrics, for operators (same access rule as /metrics). Anonymous callers
+never see exception text.
+"""
 from __future__ import annotations
 
 import ipaddress
+import logging
 import time
+from collections.abc import Callable
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -14,6 +25,8 @@ from config.metrics import gauge_family, metrics_registry
 from config.mongo import mongo_database
 from config.redis import redis_client
 
+logger = logging.getLogger(__name__)
+
 
 def healthz(request):
     """The process is alive and serving requests."""
@@ -21,23 +34,52 @@ def healthz(request):
 
 
 def readyz(request):
-    """MongoDB, the Redis cache and the broker answer and a worker was seen recently; else 503."""
-    checks = {"mongodb": _check(lambda: mongo_database().command("ping")),
-              "redis": _check(lambda: redis_client().ping()),
-              "broker": _check(_broker_ping),
-              "worker": _check(_worker_seen, detail=True)}
+    """This instance can accept attempts (MongoDB and the SQL database answer); else 503."""
+    checks = {name: _check(probe) for name, probe in _READINESS.items()}
+    for name, check in checks.items():
+        if not check["ok"]:
+            logger.warning("readiness: %s failed: %s", name, check["error"])
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse({"status": "ready" if ready else "unavailable", "checks": checks},
+    public = {name: {k: v for k, v in check.items() if k != "error"}
+              for name, check in checks.items()}
+    return JsonResponse({"status": "ready" if ready else "unavailable", "checks": public},
                         status=200 if ready else 503)
 
 
+def health_detail(request):
+    """Every dependency with its error text, for operators: 200 when all are fine, else 503."""
+    if not _operator(request):
+        return _operators_only()
+    checks = {name: _check(probe) for name, probe in {**_READINESS, **_DEPENDENCIES}.items()}
+    checks["worker"] = _check(_worker_seen, detail=True)
+    healthy = all(check["ok"] for check in checks.values())
+    return JsonResponse({"status": "healthy" if healthy else "degraded", "checks": checks},
+                        status=200 if healthy else 503)
+
+
+def _sql_ping() -> None:
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 def _broker_ping() -> None:
-    with celery_app.connection_for_write() as connection:
-        connection.ensure_connection(max_retries=1, timeout=2)
+    with celery_app.connection_for_write() as broker:
+        broker.ensure_connection(max_retries=1, timeout=2)
+
+
+_READINESS: dict[str, Callable[[], object]] = {
+    "mongodb": lambda: mongo_database().command("ping"),
+    "database": _sql_ping,
+}
+_DEPENDENCIES: dict[str, Callable[[], object]] = {
+    "redis": lambda: redis_client().ping(),
+    "broker": _broker_ping,
+}
 
 
 class NotReady(Exception):
-    """A readiness probe answered, but with a bad state."""
+    """A probe answered, but with a bad state."""
 
 
 def _worker_seen() -> dict:
@@ -67,15 +109,16 @@ def _check(probe, *, detail: bool = False) -> dict:
 
 
 def metrics(request):
-    """Prometheus exposition: stored counters/histograms plus gauges measured now."""
-    if not _metrics_allowed(request):
-        return JsonResponse({"detail": "Metrics need an allowed address or the bearer token.",
-                             "code": "forbidden"}, status=403)
+    """Prometheus exposition: stored counters/histograms plus gauges measured now. A store that
+    is down costs its series (and shows in lms_scrape_errors), never the whole scrape."""
+    if not _operator(request):
+        return _operators_only()
     body = generate_latest(metrics_registry(gauges=_scrape_gauges))
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
 
 
-def _metrics_allowed(request) -> bool:
+def _operator(request) -> bool:
+    """Metrics token, or an address METRICS_ALLOWED_IPS lets in."""
     token = settings.METRICS_TOKEN
     if token and request.headers.get("Authorization", "") == f"Bearer {token}":
         return True
@@ -87,24 +130,43 @@ def _metrics_allowed(request) -> bool:
                for net in settings.METRICS_ALLOWED_IPS)
 
 
+def _operators_only() -> JsonResponse:
+    return JsonResponse({"detail": "This needs an allowed address or the metrics bearer token.",
+                         "code": "forbidden"}, status=403)
+
+
 def _scrape_gauges():
-    """Queue depth (messages waiting per Celery queue), parked work, newest heartbeat age."""
+    """Queue depth, parked work and heartbeat ages, each measured apart: one failing source
+    is reported in lms_scrape_errors and the others still come through."""
     from config.dispatch import outbox_count
 
-    depths = []
-    with celery_app.connection_for_read() as connection:
-        channel = connection.default_channel
-        for queue in celery_app.conf.task_queues:
-            depths.append(([queue.name], float(_queue_depth(channel, queue.name))))
+    failed: list[str] = []
+
+    def measured(source: str, measure: Callable[[], list]) -> list:
+        try:
+            return measure()
+        except Exception as exc:  # noqa: BLE001 - a scrape reports what it can
+            logger.warning("metrics: %s not measured: %s", source, exc)
+            failed.append(source)
+            return []
+
+    def depths() -> list:
+        with celery_app.connection_for_read() as broker:
+            channel = broker.default_channel
+            return [([queue.name], float(_queue_depth(channel, queue.name)))
+                    for queue in celery_app.conf.task_queues]
+
     yield gauge_family("lms_celery_queue_length", "Messages waiting in each Celery queue.",
-                       ("queue",), depths)
+                       ("queue",), measured("broker", depths))
     yield gauge_family("lms_pending_work", "Derived work in the outbox, due to be published "
                        "again (broker down, message lost, retries used up).", (),
-                       [([], float(outbox_count(due_only=True)))])
-    ages = worker_heartbeats_get()
+                       measured("mongodb", lambda: [([], float(outbox_count(due_only=True)))]))
     yield gauge_family("lms_worker_heartbeat_age_seconds",
                        "Seconds since each worker's last heartbeat.", ("worker",),
-                       [([host], age) for host, age in sorted(ages.items())])
+                       measured("redis", lambda: [([host], age) for host, age
+                                                  in sorted(worker_heartbeats_get().items())]))
+    yield gauge_family("lms_scrape_errors", "Sources this scrape could not read (1 = failed).",
+                       ("source",), [([source], 1.0) for source in failed])
 
 
 def _queue_depth(channel, name: str) -> int:

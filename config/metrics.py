@@ -110,7 +110,17 @@ class StoredMetricsCollector(Collector):
         pipe = redis_client().pipeline(transaction=False)
         for metric in STORED_METRICS:
             pipe.hgetall(metric_key(metric.name))
-        for metric, raw in zip(STORED_METRICS, pipe.execute(), strict=True):
+        try:
+            stored = pipe.execute()
+        except redis.exceptions.RedisError as exc:
+            # No counters this scrape (Prometheus shows the gap), but the gauges still come.
+            logger.warning("stored metrics not read: %s", exc)
+            stored = None
+        yield gauge_family("lms_metrics_store_up", "1 when the stored counters could be read.",
+                           (), [([], 0.0 if stored is None else 1.0)])
+        for metric, raw in zip(STORED_METRICS, stored or [{}] * len(STORED_METRICS), strict=True):
+            if stored is None:
+                continue
             samples = {k.decode(): float(v) for k, v in raw.items()}
             if metric.buckets is None:
                 yield _counter_family(metric, samples)

@@ -4,13 +4,14 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
-from config.health import healthz, readyz
+from config.health import health_detail, healthz, readyz
 from config.health import metrics as prometheus_metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("health/detail", health_detail, name="health-detail"),
     path("metrics", prometheus_metrics, name="metrics"),
     path("api/", include("api.urls")),
     path("analytics/", include("backoffice.urls")),
