@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pymongo.errors
+import redis.exceptions
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
@@ -14,6 +16,11 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.exceptions import DomainError
+
+# Store errors that mean "not reachable right now" (answered 503), as opposed to bugs (500).
+STORE_OUTAGES = (pymongo.errors.ConnectionFailure, redis.exceptions.ConnectionError,
+                 redis.exceptions.TimeoutError)
+STORE_RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger(__name__)
 
@@ -115,7 +122,15 @@ def handler500(request: HttpRequest) -> HttpResponse:
 def api_exception_handler(exc, context):
     """Map domain errors to `{"detail", "code"}` responses; leave DRF's own handling intact."""
     if isinstance(exc, DomainError):
-        return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code)
+        retry_after = getattr(exc, "retry_after", None)
+        return Response({"detail": exc.detail, "code": exc.code, **exc.extra}, status=exc.status_code,
+                        headers={"Retry-After": str(retry_after)} if retry_after else None)
+    if isinstance(exc, STORE_OUTAGES):
+        # A store that does not answer is a moment's outage, not a bug: tell clients to retry.
+        logger.warning("store unavailable on %s: %s", context["request"].path, exc)
+        return Response({"detail": "A data store is briefly unavailable; nothing was changed. "
+                                   "Try again in a few seconds.", "code": "store_unavailable"},
+                        status=503, headers={"Retry-After": str(STORE_RETRY_AFTER_SECONDS)})
     if isinstance(exc, DoesNotExist):
         exc = Http404(str(exc))
     if isinstance(exc, MongoValidationError):

@@ -27,6 +27,8 @@ _DESCRIPTIONS = {
          "current `revision`).",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE (`payload_too_large`).",
     415: "The body is not JSON (send `Content-Type: application/json`).",
+    503: "A data store is briefly unavailable (`store_unavailable`); nothing was changed. Retry "
+         "after the `Retry-After` seconds.",
     429: "Too many requests: a limit was hit (logins per username and per address, attempts per "
          "learner, `?fresh=true` reads, user creation) or the item's cooldown between attempts "
          "has not passed (`attempt_cooldown`); `Retry-After` says how many seconds to wait.",
@@ -39,8 +41,8 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
             for status in statuses}
 
 
-READ_ERRORS = (400, 401, 403, 404)
-WRITE_ERRORS = (400, 401, 403, 404, 413, 415)
+READ_ERRORS = (400, 401, 403, 404, 503)
+WRITE_ERRORS = (400, 401, 403, 404, 413, 415, 503)
 
 
 def document_object_id_path_parameters(result, generator, request, public):

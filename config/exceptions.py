@@ -44,6 +44,17 @@ class PreconditionFailed(DomainError):
     code = "precondition_failed"
 
 
+class TooSoon(DomainError):
+    """The learner must wait before trying again; `Retry-After` says how long."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "attempt_cooldown"
+
+    def __init__(self, detail: str, *, retry_after: int):
+        super().__init__(detail, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class Locked(DomainError):
     """The learner may not attempt this item yet; `extra` carries the reasons."""
 

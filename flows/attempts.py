@@ -7,6 +7,7 @@ finishes any follow-up a failed request cut short.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 import redis.exceptions
@@ -19,10 +20,12 @@ from config.exceptions import Forbidden, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
 from leaderboard.services import leaderboard_update_request
 from learning.documents import ContentAttempt
+from learning.policy import AttemptPolicy, marks_revealed
 from learning.selectors import course_get, course_item_get, course_outline_of, enrollment_get
 from learning.services import (
     attempt_followup_done,
     attempt_grade,
+    attempt_slot_take,
     attempt_store,
     attempt_summary_merge,
 )
@@ -35,7 +38,15 @@ logger = logging.getLogger(__name__)
 FOLLOW_UP_ERRORS = (PyMongoError, redis.exceptions.RedisError)
 
 
-def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> ContentAttempt:
+@dataclass(frozen=True, slots=True)
+class SubmittedAttempt:
+    """A stored attempt, and whether its marks are hidden from the one who submitted it."""
+
+    attempt: ContentAttempt
+    marks_hidden: bool
+
+
+def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> SubmittedAttempt:
     """Validate and store one attempt, then queue progress, leaderboard and activity work."""
     course = course_get(course_id=course_id)
     if not course.published and not actor.is_staff:
@@ -46,10 +57,15 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
     if enrollment_get(user_id=graded.learner_id, course_id=course.id) is None:
         who = "You are" if graded.learner_id == actor.pk else f"User {graded.learner_id} is"
         raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
-    if graded.learner_id == actor.pk and not actor.is_staff:
+    learner_own = graded.learner_id == actor.pk and not actor.is_staff
+    if learner_own:
         locked = item_lock_get(user_id=graded.learner_id, outline=outline, item_id=item.id)
         if locked is not None:
             raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
+    policy, now = outline.policy_index[item.id], timezone.now()
+    # Every attempt is counted; only a learner's own attempts are limited by the policy.
+    attempt_slot_take(user_id=graded.learner_id, course_id=course.id, item=item, now=now,
+                      policy=policy if learner_own else AttemptPolicy())
     attempt = attempt_store(course_id=course.id, item=item, graded=graded)
     metric_inc(metric=ATTEMPTS_ACCEPTED, labels={"kind": item.kind})
     try:
@@ -58,7 +74,8 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Co
         # The attempt is stored, which is what 202 promises; its flag is still set, so the
         # sweep finishes the rest once MongoDB answers again.
         logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
-    return attempt
+    hidden = not actor.is_staff and not marks_revealed(policy, item.due_at, now)
+    return SubmittedAttempt(attempt=attempt, marks_hidden=hidden)
 
 
 def _attempt_follow_up(attempt: ContentAttempt) -> None:

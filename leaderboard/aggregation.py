@@ -4,19 +4,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from bson import ObjectId
+from django.utils import timezone
 
 from leaderboard.scoring import Window, cents_from_points
 from learning.documents import ContentAttempt
+from learning.policy import marks_revealed
 from learning.selectors import course_outline_get, object_id_parse
 
 Score = tuple[int, datetime]  # (cents, reached_at)
 
 
 def _base_match(course_id: str, user_ids: list[int] | None) -> dict:
-    outline = course_outline_get(course_id=course_id)
+    outline, now = course_outline_get(course_id=course_id), timezone.now()
+    # Marks an attempt policy hides from learners do not count until they are shown.
+    shown = [ObjectId(item.id) for item in outline.items()
+             if marks_revealed(outline.policy_index[item.id], item.due_at, now)]
     match: dict = {
         "course_id": object_id_parse(course_id, what="course_id"),
-        "item_id": {"$in": [ObjectId(item.id) for item in outline.items()]},
+        "item_id": {"$in": shown},
         "marks": {"$ne": None},
     }
     if user_ids is not None:

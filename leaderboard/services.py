@@ -27,7 +27,13 @@ from leaderboard.documents import LeaderboardSettings
 from leaderboard.scoring import ALL_TIME, Window, composite_encode
 from leaderboard.selectors import board_header_get, leaderboard_me, leaderboard_page
 from leaderboard.windows import current_week, update_windows, window_expiry
-from learning.selectors import attempt_summary_version, course_ids_all, object_id_parse
+from learning.policy import REVEAL_AFTER_DUE, due_moment
+from learning.selectors import (
+    attempt_summary_version,
+    course_ids_all,
+    course_outline_get,
+    object_id_parse,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -394,3 +400,19 @@ def leaderboard_next_weeks_prebuild(*, within_hours: int) -> int:
                                            only_if_missing=True)
         built += 0 if result.get("skipped") else 1
     return built
+
+
+def leaderboard_reveals_rebuild(*, within_minutes: int) -> int:
+    """Queue a rebuild of every course with marks shown since `within_minutes` ago (items whose
+    policy shows marks after their due date): from then on those marks count. Returns courses."""
+    now = timezone.now()
+    since = now - timedelta(minutes=within_minutes)
+    queued = 0
+    for course_id in course_ids_all():
+        outline = course_outline_get(course_id=course_id)
+        if any(since < due <= now for item in outline.items()
+               if outline.policy_index[item.id].reveal_marks == REVEAL_AFTER_DUE
+               and (due := due_moment(item.due_at)) is not None):
+            leaderboard_rebuild_request(course_id=course_id)
+            queued += 1
+    return queued

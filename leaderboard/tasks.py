@@ -8,6 +8,7 @@ from config.task_names import (
     PREBUILD_WEEKLY_BOARDS,
     REBUILD_ALL_LEADERBOARDS,
     REBUILD_LEADERBOARD,
+    REVEAL_DUE_MARKS,
     UPDATE_LEADERBOARD,
 )
 from config.tasks import domain_task
@@ -17,10 +18,14 @@ from leaderboard.services import (
     leaderboard_drift_check_all,
     leaderboard_next_weeks_prebuild,
     leaderboard_rebuild_request,
+    leaderboard_reveals_rebuild,
     leaderboard_user_score_update,
 )
 from leaderboard.windows import window_from_name
 from learning.selectors import course_ids_all
+
+# Runs every 5 minutes (the beat schedule); looking further back covers a missed run or two.
+REVEAL_LOOKBACK_MINUTES = 15
 
 
 @domain_task(name=UPDATE_LEADERBOARD)
@@ -49,6 +54,12 @@ def rebuild_all_leaderboards() -> dict:
 def prebuild_weekly_boards() -> dict:
     """Build next week's boards shortly before it starts, so no reader ever finds them missing."""
     return {"built": leaderboard_next_weeks_prebuild(within_hours=settings.LEADERBOARD_PREBUILD_HOURS)}
+
+
+@domain_task(name=REVEAL_DUE_MARKS)
+def reveal_due_marks() -> dict:
+    """Rebuild the boards of courses whose hidden marks were just shown (their due date passed)."""
+    return {"queued": leaderboard_reveals_rebuild(within_minutes=REVEAL_LOOKBACK_MINUTES)}
 
 
 @domain_task(name=CHECK_LEADERBOARD_DRIFT)

@@ -35,6 +35,8 @@ class Course(StoredDocument):
     unlock_mode = StringField(default="sequential", choices=UNLOCK_MODES)
     published = BooleanField(default=False)
     sections = ListField(DictField())
+    # Default attempt policy of the course's items (learning.policy); items may override it.
+    attempt_policy = DictField()
     # Bumped on every outline change; progress computed for an older outline is stale.
     outline_version = IntField(default=1)
     # Bumped on every save; an edit stores only over the revision it started from (ETag).
@@ -120,6 +122,10 @@ class AttemptSummary(StoredDocument):
     done_items = ListField(StringField())  # item ids with an attempt marked completed
     version = IntField(default=0)
     changed_at = DateTimeField()
+    # Attempts per item (every attempt, counted before it is stored) and when the learner last
+    # attempted it: what attempt policies limit (learning.services.attempt_slot_take).
+    attempt_counts = DictField()
+    last_attempt_at = DictField()
 
     meta = {"collection": "attempt_summaries", "indexes": ["course_id"]}
 

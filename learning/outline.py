@@ -13,6 +13,7 @@ from typing import ClassVar, NamedTuple
 
 from bson import ObjectId
 
+from learning.policy import AttemptPolicy
 from learning.rules import RuleError, rule_mentions_enrollment, rule_normalize
 
 
@@ -40,6 +41,8 @@ class ItemSpec:
     rules: dict = field(default_factory=dict)
     key: str | None = None
     questions: tuple[QuestionSpec, ...] = ()
+    due_at: str | None = None  # "2026-12-01T00:00:00Z"
+    attempt_policy: dict = field(default_factory=dict)  # the item's own overrides of the course's
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class Outline:
     unlock_mode: str
     sections: tuple[SectionSpec, ...]
     version: int = 1
+    attempt_policy: dict = field(default_factory=dict)  # the course's default for its items
     # Built once with the outline (which is cached per course and outline version), so each
     # calculation does not rebuild them.
     item_order: tuple[ItemSpec, ...] = field(default=(), init=False, repr=False, compare=False)
@@ -96,12 +100,18 @@ class Outline:
                                         compare=False)
     # True when a rule counts days since enrollment, so the enrollment date must be read.
     needs_enrollment_date: bool = field(default=False, init=False, compare=False)
+    # Each item's attempt policy: the course's default with the item's overrides on top.
+    policy_index: dict[str, AttemptPolicy] = field(default_factory=dict, init=False, repr=False,
+                                                   compare=False)
 
     def __post_init__(self) -> None:
         order = tuple(item for s in self.sections for lesson in s.lessons for item in lesson.items)
         object.__setattr__(self, "item_order", order)
         object.__setattr__(self, "item_index", {item.id: item for item in order})
         object.__setattr__(self, "title_index", {e.id: e.title for e in self.elements()})
+        default = AttemptPolicy().overridden(self.attempt_policy)
+        object.__setattr__(self, "policy_index", {item.id: default.overridden(item.attempt_policy)
+                                                  for item in order})
         object.__setattr__(self, "needs_enrollment_date",
                            any(rule_mentions_enrollment(e.rules) for e in self.elements()))
 
@@ -148,6 +158,7 @@ def outline_from_document(raw: dict) -> Outline:
         course_id=str(raw.get("_id", "")),
         unlock_mode=raw.get("unlock_mode", "sequential"),
         version=raw.get("outline_version", 1),
+        attempt_policy=raw.get("attempt_policy") or {},
         sections=tuple(
             SectionSpec(id=str(s["id"]), key=s.get("key"), title=s["title"], rules=s.get("rules") or {},
                         lessons=tuple(
@@ -168,6 +179,7 @@ def _item_from_document(item: dict) -> ItemSpec:
         optional=bool(item.get("optional", False)), rules=item.get("rules") or {},
         questions=tuple(QuestionSpec(q["prompt"], tuple(q["choices"]), q["answer"], q["marks"])
                         for q in item.get("questions", ())),
+        due_at=item.get("due_at"), attempt_policy=item.get("attempt_policy") or {},
     )
 
 
@@ -182,6 +194,10 @@ def outline_to_document(outline: Outline) -> list[dict]:
     def item_doc(item: ItemSpec) -> dict:
         doc = {**base(item), "kind": item.kind, "max_marks": item.max_marks,
                "pass_marks": item.pass_marks, "optional": item.optional}
+        if item.due_at:
+            doc["due_at"] = item.due_at
+        if item.attempt_policy:
+            doc["attempt_policy"] = item.attempt_policy
         if item.questions:
             doc["questions"] = [{"prompt": q.prompt, "choices": list(q.choices),
                                  "answer": q.answer, "marks": q.marks} for q in item.questions]
@@ -212,7 +228,7 @@ def payload_elements(sections: list[dict]) -> Iterator[dict]:
 
 
 def outline_from_payload(*, course_id: str, unlock_mode: str, version: int, sections: list[dict],
-                         known_ids: set[str]) -> Outline:
+                         known_ids: set[str], attempt_policy: dict | None = None) -> Outline:
     """Build an outline from validated API data: elements sent with an id keep it (it must be
     one of `known_ids`), the others get a new one; rules are checked and refer to ids."""
     refs: dict[str, str] = {}
@@ -245,6 +261,7 @@ def outline_from_payload(*, course_id: str, unlock_mode: str, version: int, sect
 
     return Outline(
         course_id=course_id, unlock_mode=unlock_mode, version=version,
+        attempt_policy=attempt_policy or {},
         sections=tuple(
             SectionSpec(**common(s, "section"), lessons=tuple(
                 LessonSpec(**common(lesson, "lesson"), items=tuple(
@@ -252,6 +269,8 @@ def outline_from_payload(*, course_id: str, unlock_mode: str, version: int, sect
                              max_marks=float(item.get("max_marks") or 0.0),
                              pass_marks=item.get("pass_marks"),
                              optional=item.get("optional", False),
+                             due_at=item.get("due_at"),
+                             attempt_policy=item.get("attempt_policy") or {},
                              questions=tuple(QuestionSpec(q["prompt"], tuple(q["choices"]),
                                                           q["answer"], q["marks"])
                                              for q in item.get("questions", ())))

@@ -20,7 +20,7 @@ from learning.documents import (
 )
 from learning.outline import AttemptFact, ItemSpec, Outline, outline_from_document
 
-_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1}
+_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "attempt_policy": 1}
 
 
 def object_id_parse(value: object, *, what: str = "id") -> ObjectId:

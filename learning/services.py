@@ -6,6 +6,7 @@ queued by the flows (flows/), which call these services first.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from django.contrib.auth import get_user_model
@@ -17,7 +18,7 @@ from django.utils import timezone
 from mongoengine.errors import NotUniqueError, SaveConditionError
 from pymongo.errors import DuplicateKeyError
 
-from config.exceptions import Conflict, Forbidden, InvalidInput, PreconditionFailed
+from config.exceptions import Conflict, Forbidden, InvalidInput, PreconditionFailed, TooSoon
 from learning.documents import (
     MAX_COURSE_MARKS,
     AttemptSummary,
@@ -35,6 +36,7 @@ from learning.outline import (
     outline_to_document,
     payload_elements,
 )
+from learning.policy import REVEAL_AFTER_DUE, AttemptPolicy
 from learning.rules import outline_deadlock_find
 from learning.selectors import course_get, course_outline_of, enrollment_get, object_id_parse
 
@@ -47,7 +49,8 @@ def course_create(*, data: dict, created_by: int) -> Course:
     course = Course(title=data["title"], slug=data["slug"],
                     description=data.get("description", ""),
                     unlock_mode=data.get("unlock_mode", "sequential"),
-                    published=data.get("published", False), created_by=created_by)
+                    published=data.get("published", False), created_by=created_by,
+                    attempt_policy=data.get("attempt_policy") or {})
     outline = _outline_checked(course, data.get("sections", []), known_ids=set())
     course.sections = outline_to_document(outline)
     try:
@@ -74,7 +77,7 @@ def course_update(*, course_id: str, data: dict,
             extra={"revision": course.revision})
     read_revision = course.revision
     before = course_outline_of(course=course)
-    for field in ("title", "slug", "description", "unlock_mode", "published"):
+    for field in ("title", "slug", "description", "unlock_mode", "published", "attempt_policy"):
         if field in data:
             setattr(course, field, data[field])
     if "sections" in data:
@@ -82,9 +85,11 @@ def course_update(*, course_id: str, data: dict,
         outline = _outline_checked(course, data["sections"], known_ids=known)
     else:
         outline = _outline_check(Outline(course_id=before.course_id, unlock_mode=course.unlock_mode,
-                                         sections=before.sections, version=before.version))
+                                         sections=before.sections, version=before.version,
+                                         attempt_policy=course.attempt_policy))
     # What progress depends on: a change here makes every learner's progress stale.
-    outline_changed = (outline.unlock_mode, outline.sections) != (before.unlock_mode, before.sections)
+    outline_changed = ((outline.unlock_mode, outline.attempt_policy, outline.sections)
+                       != (before.unlock_mode, before.attempt_policy, before.sections))
     if outline_changed:
         course.outline_version += 1
         course.sections = outline_to_document(outline)
@@ -113,7 +118,7 @@ def _outline_checked(course: Course, sections: list[dict], *, known_ids: set[str
     try:
         outline = outline_from_payload(course_id=str(course.id or ""), unlock_mode=course.unlock_mode,
                                        version=course.outline_version, sections=sections,
-                                       known_ids=known_ids)
+                                       known_ids=known_ids, attempt_policy=course.attempt_policy)
     except OutlineError as exc:
         raise InvalidInput(str(exc), code=exc.code) from exc
     return _outline_check(outline)
@@ -126,6 +131,11 @@ def _outline_check(outline: Outline) -> Outline:
         path = " → ".join(f"'{title}'" for title in cycle)
         raise InvalidInput(f"These unlock rules wait on each other, so none could ever open: {path}",
                            code="rule_cycle")
+    for item in outline.item_order:
+        if outline.policy_index[item.id].reveal_marks == REVEAL_AFTER_DUE and not item.due_at:
+            raise InvalidInput(f"item '{item.title}': its marks are shown after the due date "
+                               "(reveal_marks after_due), so it needs a due_at.",
+                               code="due_at_required")
     total = outline.marks_total
     if total > MAX_COURSE_MARKS:
         raise InvalidInput(
@@ -241,6 +251,50 @@ def _assignment_grade(actor: AbstractBaseUser, item: ItemSpec, data: dict) -> tu
         raise InvalidInput(f"marks {marks:g} exceed this assignment's max_marks {item.max_marks:g}.",
                            code="marks_out_of_range")
     return data["user_id"], round(marks, 2)
+
+
+def attempt_slot_take(*, user_id: int, course_id: str | ObjectId, item: ItemSpec,
+                      policy: AttemptPolicy, now: datetime) -> None:
+    """Count one attempt at the item for the learner, atomically refusing it when the policy's
+    attempts are used up (403 `max_attempts_reached`) or its cooldown has not passed (429
+    `attempt_cooldown`). Concurrent requests cannot both take the last attempt."""
+    oid = object_id_parse(course_id, what="course_id")
+    count_field, last_field = f"attempt_counts.{item.id}", f"last_attempt_at.{item.id}"
+    conditions: list[dict] = []
+    if policy.max_attempts is not None:
+        conditions.append({"$or": [{count_field: {"$lt": policy.max_attempts}},
+                                   {count_field: {"$exists": False}}]})
+    if policy.cooldown_seconds:
+        ready_before = now - timedelta(seconds=policy.cooldown_seconds)
+        conditions.append({"$or": [{last_field: {"$lte": ready_before}},
+                                   {last_field: {"$exists": False}}]})
+    query: dict = {"_id": learner_course_key(user_id, oid)}
+    if conditions:
+        query["$and"] = conditions
+    update = {"$inc": {count_field: 1}, "$set": {last_field: now},
+              "$setOnInsert": {"user_id": user_id, "course_id": oid}}
+    try:
+        AttemptSummary._get_collection().update_one(query, update, upsert=True)
+    except DuplicateKeyError:  # the summary exists and a condition failed: say which
+        _attempt_refusal_raise(user_id=user_id, course_oid=oid, item=item, policy=policy, now=now)
+
+
+def _attempt_refusal_raise(*, user_id: int, course_oid: ObjectId, item: ItemSpec,
+                           policy: AttemptPolicy, now: datetime) -> None:
+    doc = AttemptSummary._get_collection().find_one(
+        {"_id": learner_course_key(user_id, course_oid)},
+        {f"attempt_counts.{item.id}": 1, f"last_attempt_at.{item.id}": 1}) or {}
+    used = (doc.get("attempt_counts") or {}).get(item.id, 0)
+    if policy.max_attempts is not None and used >= policy.max_attempts:
+        raise Forbidden(f"'{item.title}' allows {policy.max_attempts} attempt(s); all are used.",
+                        code="max_attempts_reached",
+                        extra={"max_attempts": policy.max_attempts, "attempts_used": used})
+    last = (doc.get("last_attempt_at") or {}).get(item.id)
+    if last is not None and timezone.is_naive(last):
+        last = timezone.make_aware(last, UTC)
+    wait = policy.cooldown_seconds - int((now - last).total_seconds()) if last else 0
+    raise TooSoon(f"'{item.title}' can be attempted again in {max(wait, 1)} s.",
+                  retry_after=max(wait, 1))
 
 
 def attempt_store(*, course_id: str | ObjectId, item: ItemSpec, graded: GradedAttempt) -> ContentAttempt:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
+from learning.policy import marks_revealed, reveal_moment
 from progress.rules import RuleContext, rule_evaluate
 
 
@@ -40,6 +41,9 @@ class ProgressResult:
     total_items: int
     marks_obtained: float
     marks_total: float
+    # What the learner may see of marks_obtained now: items whose policy hides marks left out.
+    marks_revealed: float
+    marks_hidden_items: int
     unlocked_sections: list[str] = field(default_factory=list)
     unlocked_lessons: list[str] = field(default_factory=list)
     unlocked_items: list[str] = field(default_factory=list)
@@ -98,12 +102,23 @@ def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
     ctx, totals = _rule_context(outline, best, completed, now, enrolled_at)
     required, completed_required, marks_total = totals
     percent = round(100.0 * completed_required / required, 2) if required else 0.0
+    revealed, hidden = 0.0, 0
+    for item_id, marks in best.items():
+        item, policy = outline.item_index[item_id], outline.policy_index[item_id]
+        if marks_revealed(policy, item.due_at, now):
+            revealed += marks
+            continue
+        hidden += 1
+        if (moment := reveal_moment(policy, item.due_at, now)) is not None:
+            ctx.change_at(moment)  # the result changes when these marks are shown
     result = ProgressResult(
         completion_percent=percent,
         completed_items=completed_required,
         total_items=required,
         marks_obtained=round(sum(best.values()), 2),
         marks_total=round(marks_total, 2),
+        marks_revealed=round(revealed, 2),
+        marks_hidden_items=hidden,
         completed_item_ids=[item.id for item in all_items if item.id in completed],
         is_complete=required > 0 and completed_required == required,
     )

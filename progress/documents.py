@@ -25,6 +25,9 @@ class CourseProgress(StoredDocument):
     total_items = IntField(default=0)
     marks_obtained = FloatField(default=0)
     marks_total = FloatField(default=0)
+    # What the learner may see of marks_obtained (marks hidden by attempt policies left out).
+    marks_revealed = FloatField(default=0)
+    marks_hidden_items = IntField(default=0)
     # JSON text of {"unlocked": {...}, "locked": [...]}: ids and the conditions each locked
     # element fails, as facts (progress.reasons words them when shown), so the document stays
     # small whatever the titles. Only ever read whole, so it is one string.

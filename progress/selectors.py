@@ -73,6 +73,8 @@ def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None =
         "total_items": doc.get("total_items", 0),
         "marks_obtained": _number(doc.get("marks_obtained", 0)),
         "marks_total": _number(doc.get("marks_total", 0)),
+        "marks_revealed": _number(doc.get("marks_revealed", 0)),
+        "marks_hidden_items": doc.get("marks_hidden_items", 0),
         "unlocked": unlock_state["unlocked"],
         "locked": locked_render(unlock_state["locked"], outline),
         "completed_item_ids": doc.get("completed_item_ids") or [],

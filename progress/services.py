@@ -207,6 +207,8 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
             "total_items": result.total_items,
             "marks_obtained": result.marks_obtained,
             "marks_total": result.marks_total,
+            "marks_revealed": result.marks_revealed,
+            "marks_hidden_items": result.marks_hidden_items,
             "unlock_state": json.dumps(unlock_state, separators=(",", ":")),
             "completed_item_ids": result.completed_item_ids,
             "next_item_id": result.next_item_id,

@@ -1,7 +1,10 @@
 """What the learning API reads (validated input) and writes (responses)."""
 from __future__ import annotations
 
+from datetime import UTC
+
 from django.conf import settings
+from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,9 +21,11 @@ from api.fields import (
 )
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
 from learning.outline import payload_elements
+from learning.policy import REVEAL_CHOICES, AttemptPolicy
 
 MAX_MARKS = 1_000_000
 MAX_CHOICES = 20
+MAX_ATTEMPTS_LIMIT = 1000
 # User ids are stored as 64-bit integers in MongoDB and the relational database.
 MAX_USER_ID = 2**63 - 1
 RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
@@ -42,6 +47,37 @@ class QuestionSerializer(serializers.Serializer):
         return attrs
 
 
+class AttemptPolicySerializer(serializers.Serializer):
+    """How often a learner may attempt an item and when they see its marks (docs/security.md)."""
+
+    max_attempts = JSONIntegerField(required=False, allow_null=True, min_value=1,
+                                    max_value=MAX_ATTEMPTS_LIMIT,
+                                    help_text="Attempts a learner may make (null: unlimited).")
+    cooldown_seconds = JSONIntegerField(required=False, min_value=0, max_value=30 * 24 * 3600,
+                                        help_text="Seconds a learner waits between attempts.")
+    reveal_marks = serializers.ChoiceField(
+        choices=REVEAL_CHOICES, required=False,
+        help_text="When learners see their marks: immediately, after_due (the item's due_at), "
+                  "or never. Staff always see them; hidden marks do not count on leaderboards "
+                  "until they are shown.")
+
+
+class DueDateField(JSONCharField):
+    """An ISO 8601 date-time, stored in UTC to the second ("2026-12-01T00:00:00Z")."""
+
+    def to_internal_value(self, data):
+        text = super().to_internal_value(data)
+        try:
+            moment = parse_datetime(text)
+            if moment is None:
+                raise ValueError(text)
+            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        except (ValueError, OverflowError) as exc:
+            raise serializers.ValidationError(
+                "Must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z.") from exc
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 class ItemSerializer(serializers.Serializer):
     id = ObjectIdField(required=False)
     rules = serializers.JSONField(required=False, help_text=RULES_HELP)
@@ -52,6 +88,11 @@ class ItemSerializer(serializers.Serializer):
     pass_marks = JSONFloatField(min_value=0, max_value=MAX_MARKS, required=False, allow_null=True)
     optional = JSONBooleanField(required=False, default=False)
     questions = QuestionSerializer(many=True, required=False)
+    due_at = DueDateField(required=False, allow_null=True,
+                          help_text="When the item is due (UTC); marks shown after_due appear then.")
+    attempt_policy = AttemptPolicySerializer(required=False,
+                                             help_text="This item's own settings; the rest comes "
+                                                       "from the course's attempt_policy.")
 
     def validate(self, attrs):
         kind = attrs["kind"]
@@ -117,6 +158,8 @@ class CourseWriteSerializer(serializers.Serializer):
     description = JSONCharField(max_length=10_000, required=False, allow_blank=True)
     unlock_mode = serializers.ChoiceField(choices=UNLOCK_MODES, required=False, default="sequential")
     published = JSONBooleanField(required=False, default=False)
+    attempt_policy = AttemptPolicySerializer(required=False,
+                                             help_text="Default attempt policy of the items.")
     sections = OutlineField(required=False, default=list)
 
     def validate_sections(self, sections):
@@ -206,6 +249,14 @@ class ItemOutSerializer(serializers.Serializer):
     optional = serializers.BooleanField()
     rules = serializers.DictField(help_text="Normalised unlock rule (references are ids).")
     questions = QuestionOutSerializer(many=True, required=False, help_text="Quizzes only.")
+    due_at = serializers.CharField(allow_null=True)
+    attempt_policy = serializers.DictField(help_text="The item's own settings (as sent).")
+    effective_attempt_policy = serializers.SerializerMethodField(
+        help_text="What applies: the course's default with the item's settings on top.")
+
+    @extend_schema_field(AttemptPolicySerializer)
+    def get_effective_attempt_policy(self, item) -> dict:
+        return self.context["outline"].policy_index[item.id].as_dict()
 
     def to_representation(self, item):
         body = super().to_representation(item)
@@ -234,8 +285,24 @@ class CourseDetailSerializer(CourseSummarySerializer):
     """A course with its whole outline; quiz answers only with `show_answers` in the context."""
 
     outline_version = serializers.IntegerField()
+    attempt_policy = serializers.SerializerMethodField(
+        help_text="Default attempt policy of the items (all fields filled in).")
     revision = serializers.IntegerField(help_text="Bumped by every edit; also the ETag header.")
-    sections = SectionOutSerializer(source="outline.sections", many=True)
+    sections = serializers.SerializerMethodField()
+
+    @extend_schema_field(SectionOutSerializer(many=True))
+    def get_sections(self, course) -> list:
+        return SectionOutSerializer(self.context["outline"].sections, many=True,
+                                    context=self.context).data
+
+    @extend_schema_field(AttemptPolicySerializer)
+    def get_attempt_policy(self, course) -> dict:
+        return AttemptPolicy().overridden(course.attempt_policy or {}).as_dict()
+
+    def to_representation(self, course):
+        # The items' effective policies come from the outline, parsed once for the whole tree.
+        self.context.setdefault("outline", course.outline)
+        return super().to_representation(course)
 
 
 class EnrollmentSerializer(serializers.Serializer):
@@ -251,6 +318,18 @@ class AttemptAcceptedSerializer(serializers.Serializer):
     user_id = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=ITEM_KINDS)
     marks = serializers.FloatField(allow_null=True, help_text="Quiz marks graded on the server, "
-                                   "or the staff grade; null for videos and articles.")
+                                   "or the staff grade; null for videos and articles, and while "
+                                   "the item's policy hides marks from the learner.")
+    marks_hidden = serializers.SerializerMethodField(
+        help_text="True when the item's policy does not show marks to the learner yet.")
     completed = serializers.BooleanField()
     submitted_at = serializers.DateTimeField()
+
+    def get_marks_hidden(self, attempt) -> bool:
+        return bool(self.context.get("marks_hidden"))
+
+    def to_representation(self, attempt):
+        body = super().to_representation(attempt)
+        if self.context.get("marks_hidden"):
+            body["marks"] = None
+        return body

@@ -169,5 +169,7 @@ class AttemptCreateView(APIView):
                    responses={202: AttemptAcceptedSerializer, **error_responses(*WRITE_ERRORS, 429)})
     def post(self, request: Request, course_id: str) -> Response:
         data = _validated(AttemptSerializer, request)
-        attempt = attempt_submit(actor=request.user, course_id=course_id, data=data)
-        return Response(AttemptAcceptedSerializer(attempt).data, status=status.HTTP_202_ACCEPTED)
+        submitted = attempt_submit(actor=request.user, course_id=course_id, data=data)
+        body = AttemptAcceptedSerializer(submitted.attempt,
+                                         context={"marks_hidden": submitted.marks_hidden}).data
+        return Response(body, status=status.HTTP_202_ACCEPTED)

@@ -27,8 +27,11 @@ class ProgressSerializer(serializers.Serializer):
     completion_percent = serializers.FloatField(help_text="Required items completed, 2 decimals.")
     completed_items = serializers.IntegerField()
     total_items = serializers.IntegerField(help_text="Required (not optional) items.")
-    marks_obtained = MarksField(help_text="Best attempt per item, summed.")
+    marks_obtained = MarksField(help_text="Best attempt per item, summed. A learner sees only the "
+                                          "marks their items' policies show them; staff see all.")
     marks_total = MarksField()
+    marks_hidden = serializers.SerializerMethodField(
+        help_text="True when some attempted items' marks are not shown to the learner yet.")
     unlocked = UnlockedSerializer()
     locked = LockedElementSerializer(many=True)
     completed_item_ids = IdListField()
@@ -41,6 +44,14 @@ class ProgressSerializer(serializers.Serializer):
     outline_version = serializers.IntegerField()
     stale = serializers.BooleanField()
     seq = serializers.IntegerField()
+
+    def get_marks_hidden(self, progress) -> bool:
+        return not self.context.get("staff_view") and progress.get("marks_hidden_items", 0) > 0
+
+    def to_representation(self, progress):
+        if not self.context.get("staff_view"):
+            progress = {**progress, "marks_obtained": progress.get("marks_revealed", 0)}
+        return super().to_representation(progress)
 
 
 class ProgressReadSerializer(ProgressSerializer):

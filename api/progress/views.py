@@ -54,7 +54,8 @@ class ProgressView(APIView):
             course_access_check(user=request.user, course_id=course_id)
         fresh = query.validated_data["fresh"] and user_id == request.user.pk
         progress = progress_get_or_recalculate(user_id=user_id, course_id=course_id, fresh=fresh)
-        return Response(ProgressReadSerializer(progress).data)
+        return Response(ProgressReadSerializer(
+            progress, context={"staff_view": request.user.is_staff}).data)
 
 
 class ProgressListQuerySerializer(serializers.Serializer):
@@ -80,7 +81,7 @@ class CourseProgressListView(APIView):
         query.is_valid(raise_exception=True)
         course_access_check(user=request.user, course_id=course_id)
         rows = progress_list(course_id=course_id, **query.validated_data)
-        return Response(ProgressListSerializer(rows).data)
+        return Response(ProgressListSerializer(rows, context={"staff_view": True}).data)
 
 
 class CourseProgressSummaryView(APIView):

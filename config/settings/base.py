@@ -266,6 +266,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.PREBUILD_WEEKLY_BOARDS,
         "schedule": crontab(minute="15"),  # hourly; it acts in the hours before a week starts
     },
+    "reveal-due-marks": {
+        "task": task_names.REVEAL_DUE_MARKS,
+        "schedule": crontab(minute="*/5"),
+    },
     "check-leaderboard-drift": {
         "task": task_names.CHECK_LEADERBOARD_DRIFT,
         "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),

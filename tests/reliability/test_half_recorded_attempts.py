@@ -103,10 +103,10 @@ def test_an_attempt_whose_summary_write_fails_is_accepted_and_finished_by_the_sw
     collection_class = type(AttemptSummary._get_collection())  # mongomock's or pymongo's
     original = collection_class.update_one
 
-    def summaries_unavailable(self, *args, **kwargs):
-        if self.name == "attempt_summaries":
+    def summaries_unavailable(self, query, update, *args, **kwargs):
+        if self.name == "attempt_summaries" and "version" in update.get("$inc", {}):  # the merge
             raise AutoReconnect("connection reset")
-        return original(self, *args, **kwargs)
+        return original(self, query, update, *args, **kwargs)
 
     monkeypatch.setattr(collection_class, "update_one", summaries_unavailable)
     response = client.post(f"/api/v1/courses/{body['id']}/attempts/",
@@ -118,3 +118,22 @@ def test_an_attempt_whose_summary_write_fails_is_accepted_and_finished_by_the_sw
     ContentAttempt.objects(id=attempt.id).update_one(set__submitted_at=timezone.now() - timedelta(minutes=1))
     assert attempt_followups_repair() == 1
     wait_until(lambda: client.get(f"/api/v1/courses/{body['id']}/progress/").json()["completed_items"] == 1)
+
+
+def test_an_attempt_that_cannot_be_stored_answers_503_and_stores_nothing(course, monkeypatch):
+    """MongoDB unreachable before the attempt is stored: the client is told to retry (503 with
+    Retry-After), never a 500, and no half attempt is left."""
+    body, ada, client = course
+    collection_class = type(AttemptSummary._get_collection())  # mongomock's or pymongo's
+    original = collection_class.update_one
+
+    def mongodb_unavailable(self, *args, **kwargs):
+        raise AutoReconnect("connection reset")
+
+    monkeypatch.setattr(collection_class, "update_one", mongodb_unavailable)
+    response = client.post(f"/api/v1/courses/{body['id']}/attempts/",
+                           {"content_id": item_ids(body)[0], "completed": True}, format="json")
+    monkeypatch.setattr(collection_class, "update_one", original)
+    assert response.status_code == 503
+    assert response.json()["code"] == "store_unavailable" and int(response["Retry-After"]) >= 1
+    assert ContentAttempt.objects(user_id=ada.pk).count() == 0
