@@ -20,6 +20,15 @@ class ResilientRedBeatScheduler(RedBeatScheduler):
 
     _lock_lost = False
 
+    def setup_schedule(self) -> None:
+        """Install the schedule; a Redis lost during start-up is waited for, not fatal."""
+        try:
+            super().setup_schedule()
+        except REDIS_LOST as exc:
+            logger.warning("beat: Redis unavailable while installing the schedule (%r); will "
+                           "retry", exc)
+            self._lock_lost = True
+
     def tick(self, min=min, **kwargs) -> float:
         """Send due tasks while the lock is held; otherwise try to take the lock back."""
         if self.lock_key and (self._lock_lost or self.lock is None):
@@ -46,7 +55,7 @@ class ResilientRedBeatScheduler(RedBeatScheduler):
                                          sleep=min(RETRY_SECONDS, self.max_interval)):
                     return False
             # A Redis that restarted empty lost the schedule; without it nothing is ever due.
-            self.setup_schedule()
+            super().setup_schedule()
         except REDIS_LOST as exc:
             logger.debug("beat: Redis still unavailable (%r)", exc)
             return False

@@ -34,14 +34,16 @@ def test_the_projects_compose_file_is_valid(tmp_path):
 @pytest.mark.parametrize(("old", "new", "message"), [
     # The schema: a misspelled key, a wrong type.
     ("    command: celery -A config worker", "    comand: celery -A config worker", "'comand' was unexpected"),
-    ('      - "${API_PORT:-8000}:8000"', '      "${API_PORT:-8000}:8000"', "ports"),
+    ('      - "127.0.0.1:${API_PORT:-8000}:8000"', '      "127.0.0.1:${API_PORT:-8000}:8000"', "ports"),
     # What the schema cannot see.
     ("      redis: {condition: service_healthy}\n    healthcheck:\n      test: [\"CMD\", \"python\"",
      "      rediz: {condition: service_healthy}\n    healthcheck:\n      test: [\"CMD\", \"python\"",
      "no service named 'rediz'"),
     ("      - mongo-data:/data/db", "      - mongo-date:/data/db", "named volume 'mongo-date'"),
-    ('      - "${API_PORT:-8000}:8000"', '      - "${API_PORT:-8000:8000"', "bad variable reference"),
-    ("env_file: [.env.example]\n  restart", "env_file: [.env.missing]\n  restart", ".env.missing does not exist"),
+    ('      - "127.0.0.1:${API_PORT:-8000}:8000"', '      - "127.0.0.1:${API_PORT:-8000:8000"',
+     "bad variable reference"),
+    ("env_file: [.env.example]\n  environment", "env_file: [.env.missing]\n  environment",
+     ".env.missing does not exist"),
 ], ids=["misspelled-key", "wrong-type", "unknown-service", "undeclared-volume", "bad-variable",
         "missing-env-file"])
 def test_a_broken_compose_file_is_refused_with_the_reason(tmp_path, old, new, message):
