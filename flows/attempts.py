@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import redis.exceptions
 from django.contrib.auth.models import AbstractBaseUser
@@ -20,9 +20,11 @@ from config.exceptions import Forbidden, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
 from leaderboard.services import leaderboard_update_request
 from learning.documents import ContentAttempt
-from learning.policy import AttemptPolicy, marks_revealed
+from learning.outline import ItemSpec, Outline
+from learning.policy import LATE_REFUSE, AttemptPolicy, LatePolicy, item_due, marks_revealed
 from learning.selectors import course_get, course_item_get, course_outline_of, enrollment_get
 from learning.services import (
+    GradedAttempt,
     attempt_followup_done,
     attempt_grade,
     attempt_slot_take,
@@ -54,7 +56,8 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Su
     outline = course_outline_of(course=course)
     item = course_item_get(outline=outline, item_id=data["content_id"])
     graded = attempt_grade(actor=actor, item=item, data=data)
-    if enrollment_get(user_id=graded.learner_id, course_id=course.id) is None:
+    enrollment = enrollment_get(user_id=graded.learner_id, course_id=course.id)
+    if enrollment is None:
         who = "You are" if graded.learner_id == actor.pk else f"User {graded.learner_id} is"
         raise Forbidden(f"{who} not enrolled in this course.", code="not_enrolled")
     learner_own = graded.learner_id == actor.pk and not actor.is_staff
@@ -63,6 +66,9 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Su
         if locked is not None:
             raise Locked(f"'{item.title}' is locked: {locked['reason']}", extra={"locked": locked})
     policy, now = outline.policy_index[item.id], timezone.now()
+    if learner_own:
+        graded = _lateness_applied(graded, item=item, outline=outline, now=now,
+                                   enrolled_at=enrollment.enrolled_at)
     # Every attempt is counted; only a learner's own attempts are limited by the policy.
     attempt_slot_take(user_id=graded.learner_id, course_id=course.id, item=item, now=now,
                       policy=policy if learner_own else AttemptPolicy())
@@ -76,6 +82,21 @@ def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> Su
         logger.warning("attempt %s stored, follow-up left to the sweep: %s", attempt.id, exc)
     hidden = not actor.is_staff and not marks_revealed(policy, item.due_at, now)
     return SubmittedAttempt(attempt=attempt, marks_hidden=hidden)
+
+
+def _lateness_applied(graded: GradedAttempt, *, item: ItemSpec, outline: Outline, now: datetime,
+                      enrolled_at: datetime) -> GradedAttempt:
+    """The learner's attempt marked late (and its marks reduced, under a penalty policy) when
+    it comes after the item's due moment; refused (403 `past_due`) when the course refuses
+    late work. Staff grades are never late: staff set the marks they mean."""
+    due = item_due(due_at=item.due_at, due_after_days=item.due_after_days, enrolled_at=enrolled_at)
+    if due is None or now <= due:
+        return graded
+    late_policy = LatePolicy.of(outline.late_policy)
+    if late_policy.mode == LATE_REFUSE:
+        raise Forbidden(f"'{item.title}' was due {due:%Y-%m-%d %H:%M} UTC; this course accepts no "
+                        "late work.", code="past_due", extra={"due": due.isoformat()})
+    return graded.late_as(penalty_percent=late_policy.penalty_percent(due=due, at=now))
 
 
 def _attempt_follow_up(attempt: ContentAttempt) -> None:

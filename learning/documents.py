@@ -37,6 +37,10 @@ class Course(StoredDocument):
     sections = ListField(DictField())
     # Default attempt policy of the course's items (learning.policy); items may override it.
     attempt_policy = DictField()
+    # Weighted categories, pass mark and letters (learning.grading), normalised; {}: no grade.
+    grading = DictField()
+    # What happens to work after its due moment (learning.policy.LatePolicy); {}: accepted.
+    late_policy = DictField()
     # Bumped on every outline change; progress computed for an older outline is stale.
     outline_version = IntField(default=1)
     # Bumped on every save; an edit stores only over the revision it started from (ETag).
@@ -90,6 +94,11 @@ class ContentAttempt(StoredDocument):
     answers = ListField()
     graded_by = IntField(null=True)
     submitted_at = DateTimeField(default=timezone.now)
+    # Made after the item's due moment; under a penalty policy `marks` is what is left after
+    # `penalty_percent`, and `raw_marks` what the answers earned.
+    late = BooleanField(default=False)
+    penalty_percent = FloatField(default=0)
+    raw_marks = FloatField(null=True)
     # True from the insert until the attempt is folded into its AttemptSummary and its derived
     # work is queued; then removed, so this sparse index holds only what a crash cut short.
     followup_pending = BooleanField(null=True)
@@ -126,6 +135,7 @@ class AttemptSummary(StoredDocument):
     # attempted it: what attempt policies limit (learning.services.attempt_slot_take).
     attempt_counts = DictField()
     last_attempt_at = DictField()
+    late_items = ListField(StringField())  # items with an attempt made after their due moment
 
     meta = {"collection": "attempt_summaries", "indexes": ["course_id"]}
 

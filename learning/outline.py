@@ -7,12 +7,13 @@ validated API data (`outline_from_payload`) and store it back (`outline_to_docum
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import ClassVar, NamedTuple
 
 from bson import ObjectId
 
+from learning.grading import GradingError, grading_members, grading_normalize
 from learning.policy import AttemptPolicy
 from learning.rules import RuleError, rule_mentions_enrollment, rule_normalize
 
@@ -42,6 +43,7 @@ class ItemSpec:
     key: str | None = None
     questions: tuple[QuestionSpec, ...] = ()
     due_at: str | None = None  # "2026-12-01T00:00:00Z"
+    due_after_days: int | None = None  # due this many days after the learner enrolled
     attempt_policy: dict = field(default_factory=dict)  # the item's own overrides of the course's
 
 
@@ -90,6 +92,8 @@ class Outline:
     sections: tuple[SectionSpec, ...]
     version: int = 1
     attempt_policy: dict = field(default_factory=dict)  # the course's default for its items
+    grading: dict = field(default_factory=dict)  # learning.grading, normalised ({}: no grade)
+    late_policy: dict = field(default_factory=dict)  # learning.policy.LatePolicy, as stored
     # Built once with the outline (which is cached per course and outline version), so each
     # calculation does not rebuild them.
     item_order: tuple[ItemSpec, ...] = field(default=(), init=False, repr=False, compare=False)
@@ -103,6 +107,9 @@ class Outline:
     # Each item's attempt policy: the course's default with the item's overrides on top.
     policy_index: dict[str, AttemptPolicy] = field(default_factory=dict, init=False, repr=False,
                                                    compare=False)
+    # Each grading category's graded items, by category name.
+    grade_members: dict[str, list] = field(default_factory=dict, init=False, repr=False,
+                                           compare=False)
 
     def __post_init__(self) -> None:
         order = tuple(item for s in self.sections for lesson in s.lessons for item in lesson.items)
@@ -112,8 +119,11 @@ class Outline:
         default = AttemptPolicy().overridden(self.attempt_policy)
         object.__setattr__(self, "policy_index", {item.id: default.overridden(item.attempt_policy)
                                                   for item in order})
+        object.__setattr__(self, "grade_members", grading_members(
+            self.grading, items=order, sections=self.section_items()))
         object.__setattr__(self, "needs_enrollment_date",
-                           any(rule_mentions_enrollment(e.rules) for e in self.elements()))
+                           any(rule_mentions_enrollment(e.rules) for e in self.elements())
+                           or any(item.due_after_days is not None for item in order))
 
     def elements(self) -> Iterator[Element]:
         """Every section, lesson and item in course order (each section before its lessons)."""
@@ -133,6 +143,10 @@ class Outline:
     def items(self) -> list[ItemSpec]:
         """Every item in course order."""
         return list(self.item_order)
+
+    def section_items(self) -> dict[str, list[ItemSpec]]:
+        """Each section's items in order, by section id."""
+        return {s.id: [item for lesson in s.lessons for item in lesson.items] for s in self.sections}
 
     @property
     def marks_total(self) -> float:
@@ -159,6 +173,8 @@ def outline_from_document(raw: dict) -> Outline:
         unlock_mode=raw.get("unlock_mode", "sequential"),
         version=raw.get("outline_version", 1),
         attempt_policy=raw.get("attempt_policy") or {},
+        grading=raw.get("grading") or {},
+        late_policy=raw.get("late_policy") or {},
         sections=tuple(
             SectionSpec(id=str(s["id"]), key=s.get("key"), title=s["title"], rules=s.get("rules") or {},
                         lessons=tuple(
@@ -179,7 +195,8 @@ def _item_from_document(item: dict) -> ItemSpec:
         optional=bool(item.get("optional", False)), rules=item.get("rules") or {},
         questions=tuple(QuestionSpec(q["prompt"], tuple(q["choices"]), q["answer"], q["marks"])
                         for q in item.get("questions", ())),
-        due_at=item.get("due_at"), attempt_policy=item.get("attempt_policy") or {},
+        due_at=item.get("due_at"), due_after_days=item.get("due_after_days"),
+        attempt_policy=item.get("attempt_policy") or {},
     )
 
 
@@ -196,6 +213,8 @@ def outline_to_document(outline: Outline) -> list[dict]:
                "pass_marks": item.pass_marks, "optional": item.optional}
         if item.due_at:
             doc["due_at"] = item.due_at
+        if item.due_after_days is not None:
+            doc["due_after_days"] = item.due_after_days
         if item.attempt_policy:
             doc["attempt_policy"] = item.attempt_policy
         if item.questions:
@@ -270,6 +289,7 @@ def outline_from_payload(*, course_id: str, unlock_mode: str, version: int, sect
                              pass_marks=item.get("pass_marks"),
                              optional=item.get("optional", False),
                              due_at=item.get("due_at"),
+                             due_after_days=item.get("due_after_days"),
                              attempt_policy=item.get("attempt_policy") or {},
                              questions=tuple(QuestionSpec(q["prompt"], tuple(q["choices"]),
                                                           q["answer"], q["marks"])
@@ -279,3 +299,16 @@ def outline_from_payload(*, course_id: str, unlock_mode: str, version: int, sect
             for s in sections),
     )
 
+
+
+def outline_with_course_policies(outline: Outline, *, grading: dict | None,
+                                 late_policy: dict | None) -> Outline:
+    """The outline with the course's grading (checked, section refs made ids) and late policy."""
+    refs = {element.id: element.id for element in outline.elements()}
+    refs.update({element.key: element.id for element in outline.elements() if element.key})
+    try:
+        normalized = grading_normalize(grading, items=outline.items(),
+                                       sections=outline.section_items(), resolve=refs.get)
+    except GradingError as exc:
+        raise OutlineError(str(exc), code="invalid_grading") from exc
+    return replace(outline, grading=normalized, late_policy=late_policy or {})

@@ -6,7 +6,7 @@ learner is never limited, and staff always see marks.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 REVEAL_IMMEDIATELY = "immediately"
 REVEAL_AFTER_DUE = "after_due"
@@ -58,3 +58,44 @@ def reveal_moment(policy: AttemptPolicy, due_at: str | None, now: datetime) -> d
         return None
     due = due_moment(due_at)
     return due if due is not None and due > now else None
+
+
+# --- Late work ------------------------------------------------------------------------------------
+
+LATE_ACCEPT = "accept"
+LATE_PENALTY = "penalty_percent"
+LATE_REFUSE = "refuse"
+LATE_MODES = (LATE_ACCEPT, LATE_PENALTY, LATE_REFUSE)
+
+
+@dataclass(frozen=True, slots=True)
+class LatePolicy:
+    """What happens to an attempt made after its item's due moment (a course-wide setting)."""
+
+    mode: str = LATE_ACCEPT
+    percent_per_day: float = 0.0  # penalty_percent: marks lost per started day late
+    max_percent: float = 100.0  # penalty_percent: the most a late attempt loses
+
+    @classmethod
+    def of(cls, stored: dict) -> LatePolicy:
+        return cls(**{k: v for k, v in stored.items() if k in ("mode", "percent_per_day",
+                                                               "max_percent")})
+
+    def penalty_percent(self, *, due: datetime, at: datetime) -> float:
+        """Percent of the marks lost by an attempt at `at` for an item due at `due`."""
+        if self.mode != LATE_PENALTY or at <= due:
+            return 0.0
+        days = -(-(at - due) // timedelta(days=1))  # started days: 1 second late is one day
+        return min(days * self.percent_per_day, self.max_percent)
+
+
+def item_due(*, due_at: str | None, due_after_days: int | None,
+             enrolled_at: datetime | None) -> datetime | None:
+    """When an item is due for one learner: its fixed date, or days after they enrolled."""
+    if due_at:
+        return due_moment(due_at)
+    if due_after_days is not None and enrolled_at is not None:
+        if enrolled_at.tzinfo is None:
+            enrolled_at = enrolled_at.replace(tzinfo=UTC)
+        return enrolled_at + timedelta(days=due_after_days)
+    return None

@@ -20,7 +20,8 @@ from learning.documents import (
 )
 from learning.outline import AttemptFact, ItemSpec, Outline, outline_from_document
 
-_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "attempt_policy": 1}
+_OUTLINE_PROJECTION = {"unlock_mode": 1, "outline_version": 1, "sections": 1, "attempt_policy": 1,
+                       "grading": 1, "late_policy": 1}
 
 
 def object_id_parse(value: object, *, what: str = "id") -> ObjectId:
@@ -120,19 +121,23 @@ class SummaryRead:
 
     facts: list[AttemptFact]
     version: int
+    attempt_counts: dict[str, int]
+    last_attempt_at: dict[str, datetime]
+    late_items: set[str]
 
 
 def attempt_summary_get(*, user_id: int, course_id: str | ObjectId) -> SummaryRead:
     """Per item, the best marks and completion of a learner's merged attempts, in one read by id;
     version 0 when the learner has no merged attempt yet."""
     oid = object_id_parse(course_id, what="course_id")
-    doc = AttemptSummary._get_collection().find_one(
-        {"_id": learner_course_key(user_id, oid)},
-        {"_id": 0, "best_marks": 1, "done_items": 1, "version": 1}) or {}
+    doc = AttemptSummary._get_collection().find_one({"_id": learner_course_key(user_id, oid)}) or {}
     best_marks, done_items = doc.get("best_marks") or {}, set(doc.get("done_items") or ())
     facts = [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
              for item_id in best_marks.keys() | done_items]
-    return SummaryRead(facts=facts, version=doc.get("version", 0))
+    return SummaryRead(facts=facts, version=doc.get("version", 0),
+                       attempt_counts=doc.get("attempt_counts") or {},
+                       last_attempt_at=doc.get("last_attempt_at") or {},
+                       late_items=set(doc.get("late_items") or ()))
 
 
 def attempt_summary_version(*, user_id: int, course_id: str | ObjectId) -> int:

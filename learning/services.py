@@ -5,7 +5,7 @@ queued by the flows (flows/), which call these services first.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
@@ -34,6 +34,7 @@ from learning.outline import (
     OutlineError,
     outline_from_payload,
     outline_to_document,
+    outline_with_course_policies,
     payload_elements,
 )
 from learning.policy import REVEAL_AFTER_DUE, AttemptPolicy
@@ -50,9 +51,11 @@ def course_create(*, data: dict, created_by: int) -> Course:
                     description=data.get("description", ""),
                     unlock_mode=data.get("unlock_mode", "sequential"),
                     published=data.get("published", False), created_by=created_by,
-                    attempt_policy=data.get("attempt_policy") or {})
-    outline = _outline_checked(course, data.get("sections", []), known_ids=set())
-    course.sections = outline_to_document(outline)
+                    attempt_policy=data.get("attempt_policy") or {},
+                    grading=data.get("grading") or {}, late_policy=data.get("late_policy") or {})
+    outline = _outline_checked(course, _outline_parsed(course, data.get("sections", []),
+                                                       known_ids=set()))
+    course.sections, course.grading = outline_to_document(outline), outline.grading
     try:
         course.save()
     except NotUniqueError as exc:
@@ -77,19 +80,21 @@ def course_update(*, course_id: str, data: dict,
             extra={"revision": course.revision})
     read_revision = course.revision
     before = course_outline_of(course=course)
-    for field in ("title", "slug", "description", "unlock_mode", "published", "attempt_policy"):
+    for field in ("title", "slug", "description", "unlock_mode", "published", "attempt_policy",
+                  "grading", "late_policy"):
         if field in data:
             setattr(course, field, data[field])
     if "sections" in data:
         known = {element.id for element in before.elements()}
-        outline = _outline_checked(course, data["sections"], known_ids=known)
+        outline = _outline_parsed(course, data["sections"], known_ids=known)
     else:
-        outline = _outline_check(Outline(course_id=before.course_id, unlock_mode=course.unlock_mode,
-                                         sections=before.sections, version=before.version,
-                                         attempt_policy=course.attempt_policy))
+        outline = Outline(course_id=before.course_id, unlock_mode=course.unlock_mode,
+                          sections=before.sections, version=before.version,
+                          attempt_policy=course.attempt_policy)
+    outline = _outline_checked(course, outline)
     # What progress depends on: a change here makes every learner's progress stale.
-    outline_changed = ((outline.unlock_mode, outline.attempt_policy, outline.sections)
-                       != (before.unlock_mode, before.attempt_policy, before.sections))
+    outline_changed = _progress_inputs(outline) != _progress_inputs(before)
+    course.grading = outline.grading
     if outline_changed:
         course.outline_version += 1
         course.sections = outline_to_document(outline)
@@ -113,12 +118,28 @@ def course_fanout_done(*, course_id: str | ObjectId, outline_version: int) -> No
         {"$unset": {"fanout_pending": ""}})
 
 
-def _outline_checked(course: Course, sections: list[dict], *, known_ids: set[str]) -> Outline:
-    """The outline built from API data, refused (400) when its rules or marks cannot work."""
+def _progress_inputs(outline: Outline) -> tuple:
+    """What every learner's progress depends on besides their attempts."""
+    return (outline.unlock_mode, outline.attempt_policy, outline.grading, outline.late_policy,
+            outline.sections)
+
+
+def _outline_parsed(course: Course, sections: list[dict], *, known_ids: set[str]) -> Outline:
+    """The outline built from API data (400 when an id or a rule is wrong)."""
     try:
-        outline = outline_from_payload(course_id=str(course.id or ""), unlock_mode=course.unlock_mode,
-                                       version=course.outline_version, sections=sections,
-                                       known_ids=known_ids, attempt_policy=course.attempt_policy)
+        return outline_from_payload(course_id=str(course.id or ""), unlock_mode=course.unlock_mode,
+                                    version=course.outline_version, sections=sections,
+                                    known_ids=known_ids, attempt_policy=course.attempt_policy)
+    except OutlineError as exc:
+        raise InvalidInput(str(exc), code=exc.code) from exc
+
+
+def _outline_checked(course: Course, outline: Outline) -> Outline:
+    """The outline with the course's grading and late policy, refused (400) when they, its rules
+    or its marks cannot work."""
+    try:
+        outline = outline_with_course_policies(outline, grading=course.grading,
+                                               late_policy=course.late_policy)
     except OutlineError as exc:
         raise InvalidInput(str(exc), code=exc.code) from exc
     return _outline_check(outline)
@@ -209,6 +230,15 @@ class GradedAttempt:
     completed: bool
     answers: list
     graded_by: int | None
+    late: bool = False
+    penalty_percent: float = 0.0
+    raw_marks: float | None = None
+
+    def late_as(self, *, penalty_percent: float) -> GradedAttempt:
+        """This attempt made late: marks reduced by `penalty_percent`, the earned ones kept."""
+        marks = None if self.marks is None else round(self.marks * (1 - penalty_percent / 100), 2)
+        return replace(self, late=True, penalty_percent=penalty_percent, raw_marks=self.marks,
+                       marks=marks)
 
 
 def attempt_grade(*, actor: AbstractBaseUser, item: ItemSpec, data: dict) -> GradedAttempt:
@@ -302,7 +332,9 @@ def attempt_store(*, course_id: str | ObjectId, item: ItemSpec, graded: GradedAt
     attempt = ContentAttempt(user_id=graded.learner_id, course_id=object_id_parse(course_id),
                              item_id=ObjectId(item.id), kind=item.kind, marks=graded.marks,
                              completed=graded.completed, answers=graded.answers,
-                             graded_by=graded.graded_by, followup_pending=True)
+                             graded_by=graded.graded_by, late=graded.late,
+                             penalty_percent=graded.penalty_percent, raw_marks=graded.raw_marks,
+                             followup_pending=True)
     attempt.save()
     return attempt
 
@@ -327,8 +359,13 @@ def attempt_summary_merge(*, attempt: ContentAttempt) -> None:
     }
     if attempt.marks is not None:
         update["$max"] = {f"best_marks.{item_id}": float(attempt.marks)}
+    added = {}
     if attempt.completed:
-        update["$addToSet"] = {"done_items": item_id}
+        added["done_items"] = item_id
+    if attempt.late:
+        added["late_items"] = item_id
+    if added:
+        update["$addToSet"] = added
     key = learner_course_key(attempt.user_id, attempt.course_id)
     collection = AttemptSummary._get_collection()
     try:

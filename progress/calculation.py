@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from learning.outline import AttemptFact, ItemSpec, LessonSpec, Outline, SectionSpec
 from learning.policy import marks_revealed, reveal_moment
+from progress.results import ElementResults, ItemActivity, element_results
 from progress.rules import RuleContext, rule_evaluate
 
 
@@ -53,6 +54,8 @@ class ProgressResult:
     is_complete: bool = False
     # When a date condition next flips; the result must be recomputed after it.
     valid_until: datetime | None = None
+    # Per item, lesson and section, the grade and what is due soon.
+    results: ElementResults = field(default_factory=ElementResults)
 
 
 def item_states(outline: Outline, attempts: Iterable[AttemptFact]) -> dict[str, ItemState]:
@@ -90,9 +93,9 @@ def _fold_attempts(items: dict[str, ItemSpec],
 
 
 def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
-                       now: datetime | None = None,
-                       enrolled_at: datetime | None = None) -> ProgressResult:
-    """Compute completion %, marks and unlocks for one learner in one course.
+                       now: datetime | None = None, enrolled_at: datetime | None = None,
+                       activity: dict[str, ItemActivity] | None = None) -> ProgressResult:
+    """Compute completion %, marks, unlocks and per-element results for one learner in one course.
 
     Linear in items + attempts: one pass over the attempts, two over the outline.
     """
@@ -102,15 +105,15 @@ def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
     ctx, totals = _rule_context(outline, best, completed, now, enrolled_at)
     required, completed_required, marks_total = totals
     percent = round(100.0 * completed_required / required, 2) if required else 0.0
-    revealed, hidden = 0.0, 0
-    for item_id, marks in best.items():
+    hidden_ids = set()
+    for item_id in best:
         item, policy = outline.item_index[item_id], outline.policy_index[item_id]
         if marks_revealed(policy, item.due_at, now):
-            revealed += marks
             continue
-        hidden += 1
+        hidden_ids.add(item_id)
         if (moment := reveal_moment(policy, item.due_at, now)) is not None:
             ctx.change_at(moment)  # the result changes when these marks are shown
+    revealed = sum(marks for item_id, marks in best.items() if item_id not in hidden_ids)
     result = ProgressResult(
         completion_percent=percent,
         completed_items=completed_required,
@@ -118,11 +121,14 @@ def progress_calculate(outline: Outline, attempts: Iterable[AttemptFact], *,
         marks_obtained=round(sum(best.values()), 2),
         marks_total=round(marks_total, 2),
         marks_revealed=round(revealed, 2),
-        marks_hidden_items=hidden,
+        marks_hidden_items=len(hidden_ids),
         completed_item_ids=[item.id for item in all_items if item.id in completed],
         is_complete=required > 0 and completed_required == required,
     )
     _apply_unlocks(outline, completed, ctx, result)
+    result.results = element_results(
+        outline, best=best, completed=completed, shown=lambda item_id: item_id not in hidden_ids,
+        activity=activity or {}, now=now, enrolled_at=enrolled_at, change_at=ctx.change_at)
     result.valid_until = ctx.next_change
     return result
 

@@ -32,6 +32,13 @@ class CourseProgress(StoredDocument):
     # element fails, as facts (progress.reasons words them when shown), so the document stays
     # small whatever the titles. Only ever read whole, so it is one string.
     unlock_state = StringField()
+    # JSON text of {"items", "lessons", "sections", "due_soon"} (progress.services.results_of):
+    # read whole, so one string.
+    results = StringField()
+    grade_percent = FloatField(null=True)  # None when the course has no grading policy
+    letter = StringField(null=True)
+    passed = BooleanField(null=True)
+    passed_at = DateTimeField(null=True)  # the first time the grade passed, kept
     completed_item_ids = ListField(StringField())
     next_item_id = StringField(null=True)
     completed_at = DateTimeField(null=True)

@@ -60,11 +60,15 @@ def pending_get(*, user_id: int, course_id: str) -> bool:
         return False
 
 
-def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None = None) -> dict:
+def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None = None,
+                     results: dict | None = None) -> dict:
     """The stored progress document as the API and the cache present it, reasons worded from the
-    outline; `unlock_state` spares decoding the document's text when the caller holds it."""
+    outline; `unlock_state` and `results` spare decoding the document's texts when the caller
+    holds them."""
     if unlock_state is None:
         unlock_state = json.loads(doc["unlock_state"])
+    if results is None:
+        results = json.loads(doc.get("results") or "{}")
     return {
         "course_id": str(doc["course_id"]),
         "user_id": doc["user_id"],
@@ -86,6 +90,14 @@ def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None =
         "stale": bool(doc.get("stale", False)),
         "seq": doc.get("seq", 0),
         "order": doc.get("order", ""),
+        "items": results.get("items", []),
+        "lessons": results.get("lessons", []),
+        "sections": results.get("sections", []),
+        "due_soon": results.get("due_soon", []),
+        "grade_percent": doc.get("grade_percent"),
+        "letter": doc.get("letter"),
+        "passed": doc.get("passed"),
+        "passed_at": _iso(doc.get("passed_at")),
     }
 
 

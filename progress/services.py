@@ -25,6 +25,7 @@ from config.task_names import RECALCULATE_COURSE, RECALCULATE_COURSE_ALL, RECALC
 from learning.documents import learner_course_key
 from learning.outline import Outline
 from learning.selectors import (
+    SummaryRead,
     attempt_summary_get,
     course_outline_get,
     enrollment_date_get,
@@ -41,6 +42,7 @@ from progress.keys import (
     progress_recent_key,
     progress_running_key,
 )
+from progress.results import ItemActivity
 from progress.selectors import (
     cache_read,
     payload_expired,
@@ -103,6 +105,14 @@ class ProgressComputation:
                                  computed_at=self.computed_at)
 
 
+def activity_of(summary: SummaryRead) -> dict[str, ItemActivity]:
+    """Attempts, last attempt and lateness per item, as the calculation takes them."""
+    items = summary.attempt_counts.keys() | summary.last_attempt_at.keys() | summary.late_items
+    return {item_id: ItemActivity(attempts=summary.attempt_counts.get(item_id, 0),
+                                  last_attempt_at=summary.last_attempt_at.get(item_id),
+                                  late=item_id in summary.late_items) for item_id in items}
+
+
 def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
     """Queue RECALCULATE_COURSE unless one is already queued for this learner and course."""
     marker = progress_pending_key(user_id, course_id)
@@ -156,7 +166,8 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
         outline = course_outline_get(course_id=course_id)
         now = timezone.now()
         enrolled_at = enrollment_date_get(user_id=user_id, outline=outline)
-        result = progress_calculate(outline, summary.facts, now=now, enrolled_at=enrolled_at)
+        result = progress_calculate(outline, summary.facts, now=now, enrolled_at=enrolled_at,
+                                    activity=activity_of(summary))
     except Exception:
         _marker_clear(running)  # readers must not wait for a run that failed
         raise
@@ -167,12 +178,13 @@ def progress_compute(*, user_id: int, course_id: str) -> ProgressComputation:
 def progress_computation_save(*, computation: ProgressComputation) -> dict:
     """Store and cache a computation unless a newer one is stored; return the payload or {}."""
     user_id, course_id = computation.user_id, computation.course_id
-    unlock_state = unlock_state_of(computation.result)
+    unlock_state, results = unlock_state_of(computation.result), results_of(computation.result)
     try:
         stored = progress_store(user_id=user_id, course_id=course_id, result=computation.result,
                                 version=computation.version,
                                 outline_version=computation.outline.version,
-                                computed_at=computation.computed_at, unlock_state=unlock_state)
+                                computed_at=computation.computed_at, unlock_state=unlock_state,
+                                results=results)
     except Exception:
         _marker_clear(progress_running_key(user_id, course_id))
         raise
@@ -181,7 +193,8 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
                     user_id, course_id, computation.order)
         _marker_clear(progress_running_key(user_id, course_id))
         return {}
-    payload = progress_payload(stored, outline=computation.outline, unlock_state=unlock_state)
+    payload = progress_payload(stored, outline=computation.outline, unlock_state=unlock_state,
+                               results=results)
     progress_cache_set(user_id=user_id, course_id=course_id, payload=payload, run_finished=True)
     if stored.get("completed_at") is not None and not stored.get("completion_announced"):
         progress_completion_announce(user_id=user_id, course_id=course_id,
@@ -191,11 +204,13 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
 
 def progress_store(*, user_id: int, course_id: str, result: ProgressResult, version: int,
                    outline_version: int, computed_at: datetime,
-                   unlock_state: dict | None = None) -> dict | None:
+                   unlock_state: dict | None = None, results: dict | None = None) -> dict | None:
     """Upsert the progress document unless a computation of a higher order stored one; return
     what was stored, or None if stale. `unlock_state`: the result's, when the caller has it."""
     oid = object_id_parse(course_id, what="course_id")
     unlock_state = unlock_state or unlock_state_of(result)
+    results = results or results_of(result)
+    grade = result.results.grade
     order = computation_order(version=version, outline_version=outline_version,
                               computed_at=computed_at)
     update: dict = {
@@ -209,6 +224,10 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
             "marks_total": result.marks_total,
             "marks_revealed": result.marks_revealed,
             "marks_hidden_items": result.marks_hidden_items,
+            "results": json.dumps(results, separators=(",", ":")),
+            "grade_percent": grade.percent if grade else None,
+            "letter": grade.letter if grade else None,
+            "passed": grade.passed if grade else None,
             "unlock_state": json.dumps(unlock_state, separators=(",", ":")),
             "completed_item_ids": result.completed_item_ids,
             "next_item_id": result.next_item_id,
@@ -220,9 +239,14 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
             "stale": False,
         },
     }
+    # The first time the course reached 100% (and its grade passed) is kept, whatever happens.
+    firsts = {}
     if result.is_complete:
-        # The first time the course reached 100% is kept, whatever happens later.
-        update["$min"] = {"completed_at": computed_at}
+        firsts["completed_at"] = computed_at
+    if grade is not None and grade.passed:
+        firsts["passed_at"] = computed_at
+    if firsts:
+        update["$min"] = firsts
     try:
         # Only the completion fields come back (completed_at may be older than this
         # computation); the rest is what was just written, so the large lists stay put.
@@ -230,14 +254,16 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
             {"_id": learner_course_key(user_id, oid), "order": {"$lt": order}},
             update,
             upsert=True,
-            projection={"completed_at": 1, "completion_announced": 1},
+            projection={"completed_at": 1, "passed_at": 1, "completion_announced": 1},
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
         # The filter missed because a higher order is stored; the upsert then hit the _id.
         return None
-    return {**update["$set"], "completed_at": (after or {}).get("completed_at"),
-            "completion_announced": (after or {}).get("completion_announced", False)}
+    after = after or {}
+    return {**update["$set"], "completed_at": after.get("completed_at"),
+            "passed_at": after.get("passed_at"),
+            "completion_announced": after.get("completion_announced", False)}
 
 
 def unlock_state_of(result: ProgressResult) -> dict:
@@ -247,6 +273,13 @@ def unlock_state_of(result: ProgressResult) -> dict:
                      "items": result.unlocked_items},
         "locked": [element.as_dict() for element in result.locked],
     }
+
+
+def results_of(result: ProgressResult) -> dict:
+    """Per item, lesson and section, and what is due soon: stored as one text, read whole."""
+    found = result.results
+    return {"items": found.items, "lessons": found.lessons, "sections": found.sections,
+            "due_soon": found.due_soon}
 
 
 def progress_cache_set(*, user_id: int, course_id: str, payload: dict,

@@ -1,6 +1,7 @@
 """What the learning API reads (validated input) and writes (responses)."""
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC
 
 from django.conf import settings
@@ -20,12 +21,14 @@ from api.fields import (
     ObjectIdField,
 )
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
+from learning.grading import GRADED_KINDS, MAX_CATEGORIES, MAX_LETTERS
 from learning.outline import payload_elements
-from learning.policy import REVEAL_CHOICES, AttemptPolicy
+from learning.policy import LATE_ACCEPT, LATE_MODES, REVEAL_CHOICES, AttemptPolicy, LatePolicy
 
 MAX_MARKS = 1_000_000
 MAX_CHOICES = 20
 MAX_ATTEMPTS_LIMIT = 1000
+MAX_SECTION_REFS = 200
 # User ids are stored as 64-bit integers in MongoDB and the relational database.
 MAX_USER_ID = 2**63 - 1
 RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
@@ -62,6 +65,42 @@ class AttemptPolicySerializer(serializers.Serializer):
                   "until they are shown.")
 
 
+class GradingCategorySerializer(serializers.Serializer):
+    name = JSONCharField(max_length=100)
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=GRADED_KINDS), required=False,
+                                  max_length=2, help_text="Items of these kinds (quiz, assignment).")
+    sections = serializers.ListField(child=JSONCharField(max_length=100), required=False,
+                                     max_length=MAX_SECTION_REFS,
+                                     help_text="Or: the items of these sections (key or id).")
+    weight = JSONFloatField(min_value=0, max_value=100)
+    drop_lowest = JSONIntegerField(required=False, min_value=0, max_value=1000, default=0,
+                                   help_text="Leave out this many lowest-scoring items.")
+
+
+class LetterSerializer(serializers.Serializer):
+    letter = JSONCharField(max_length=10)
+    min_percent = JSONFloatField(min_value=0, max_value=100)
+
+
+class GradingSerializer(serializers.Serializer):
+    """A grading policy: weighted categories (weights add up to 100), a pass mark, letters."""
+
+    categories = GradingCategorySerializer(many=True, min_length=1, max_length=MAX_CATEGORIES)
+    pass_percent = JSONFloatField(required=False, min_value=0, max_value=100, default=50)
+    letters = LetterSerializer(many=True, required=False, max_length=MAX_LETTERS, default=list,
+                               help_text="From the highest min_percent down.")
+
+
+class LatePolicySerializer(serializers.Serializer):
+    """What happens to an attempt made after its item's due moment."""
+
+    mode = serializers.ChoiceField(choices=LATE_MODES, required=False, default=LATE_ACCEPT,
+                                   help_text="accept (marked late), penalty_percent (marks reduced "
+                                             "per started day late) or refuse (403 past_due).")
+    percent_per_day = JSONFloatField(required=False, min_value=0, max_value=100, default=0)
+    max_percent = JSONFloatField(required=False, min_value=0, max_value=100, default=100)
+
+
 class DueDateField(JSONCharField):
     """An ISO 8601 date-time, stored in UTC to the second ("2026-12-01T00:00:00Z")."""
 
@@ -90,6 +129,8 @@ class ItemSerializer(serializers.Serializer):
     questions = QuestionSerializer(many=True, required=False)
     due_at = DueDateField(required=False, allow_null=True,
                           help_text="When the item is due (UTC); marks shown after_due appear then.")
+    due_after_days = JSONIntegerField(required=False, allow_null=True, min_value=0, max_value=3650,
+                                      help_text="Or: due this many days after each learner enrolled.")
     attempt_policy = AttemptPolicySerializer(required=False,
                                              help_text="This item's own settings; the rest comes "
                                                        "from the course's attempt_policy.")
@@ -121,6 +162,9 @@ class ItemSerializer(serializers.Serializer):
         pass_marks = attrs.get("pass_marks")
         if pass_marks is not None and pass_marks > attrs["max_marks"]:
             raise serializers.ValidationError({"pass_marks": "Must not exceed max_marks."})
+        if attrs.get("due_at") and attrs.get("due_after_days") is not None:
+            raise serializers.ValidationError({"due_after_days": "Give due_at or due_after_days, "
+                                                                 "not both."})
         return attrs
 
 
@@ -160,6 +204,9 @@ class CourseWriteSerializer(serializers.Serializer):
     published = JSONBooleanField(required=False, default=False)
     attempt_policy = AttemptPolicySerializer(required=False,
                                              help_text="Default attempt policy of the items.")
+    grading = GradingSerializer(required=False, allow_null=True,
+                                help_text="How the grade is made (none: no grade). See docs/progress.md.")
+    late_policy = LatePolicySerializer(required=False, help_text="Late work (default: accepted).")
     sections = OutlineField(required=False, default=list)
 
     def validate_sections(self, sections):
@@ -250,6 +297,7 @@ class ItemOutSerializer(serializers.Serializer):
     rules = serializers.DictField(help_text="Normalised unlock rule (references are ids).")
     questions = QuestionOutSerializer(many=True, required=False, help_text="Quizzes only.")
     due_at = serializers.CharField(allow_null=True)
+    due_after_days = serializers.IntegerField(allow_null=True)
     attempt_policy = serializers.DictField(help_text="The item's own settings (as sent).")
     effective_attempt_policy = serializers.SerializerMethodField(
         help_text="What applies: the course's default with the item's settings on top.")
@@ -287,6 +335,9 @@ class CourseDetailSerializer(CourseSummarySerializer):
     outline_version = serializers.IntegerField()
     attempt_policy = serializers.SerializerMethodField(
         help_text="Default attempt policy of the items (all fields filled in).")
+    grading = serializers.SerializerMethodField(help_text="The grading policy, section references "
+                                                "as ids; null: no grade.")
+    late_policy = serializers.SerializerMethodField()
     revision = serializers.IntegerField(help_text="Bumped by every edit; also the ETag header.")
     sections = serializers.SerializerMethodField()
 
@@ -298,6 +349,14 @@ class CourseDetailSerializer(CourseSummarySerializer):
     @extend_schema_field(AttemptPolicySerializer)
     def get_attempt_policy(self, course) -> dict:
         return AttemptPolicy().overridden(course.attempt_policy or {}).as_dict()
+
+    @extend_schema_field(GradingSerializer(allow_null=True))
+    def get_grading(self, course) -> dict | None:
+        return dict(course.grading) if course.grading else None
+
+    @extend_schema_field(LatePolicySerializer)
+    def get_late_policy(self, course) -> dict:
+        return asdict(LatePolicy.of(course.late_policy or {}))
 
     def to_representation(self, course):
         # The items' effective policies come from the outline, parsed once for the whole tree.
@@ -323,6 +382,9 @@ class AttemptAcceptedSerializer(serializers.Serializer):
     marks_hidden = serializers.SerializerMethodField(
         help_text="True when the item's policy does not show marks to the learner yet.")
     completed = serializers.BooleanField()
+    late = serializers.BooleanField(help_text="Made after the item's due moment.")
+    penalty_percent = serializers.FloatField(help_text="Percent of the marks a late attempt lost "
+                                             "(the course's late policy).")
     submitted_at = serializers.DateTimeField()
 
     def get_marks_hidden(self, attempt) -> bool:

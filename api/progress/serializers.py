@@ -21,6 +21,45 @@ class LockedElementSerializer(serializers.Serializer):
     conditions = serializers.ListField(child=serializers.DictField())
 
 
+class ItemResultSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    completed = serializers.BooleanField()
+    best_marks = MarksField(allow_null=True, help_text="null: no graded attempt, or marks the "
+                                                       "item's policy does not show yet.")
+    max_marks = MarksField()
+    attempts = serializers.IntegerField()
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    passed = serializers.BooleanField(allow_null=True,
+                                      help_text="Graded items: reached the pass mark; null for "
+                                                "videos and articles, and while marks are hidden.")
+    late = serializers.BooleanField(help_text="An attempt came after the item's due moment.")
+    due_at = serializers.DateTimeField(allow_null=True, help_text="When it is due for this learner.")
+
+    def to_representation(self, item):
+        body = super().to_representation(item)
+        if not self.context.get("staff_view") and not item.get("marks_shown", True):
+            body["best_marks"] = body["passed"] = None
+        return body
+
+
+class RollUpSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    completion_percent = serializers.FloatField()
+    marks_obtained = MarksField()
+    marks_total = MarksField()
+
+    def to_representation(self, rollup):
+        if not self.context.get("staff_view"):
+            rollup = {**rollup, "marks_obtained": rollup.get("marks_shown", 0)}
+        return super().to_representation(rollup)
+
+
+class DueSoonSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    due_at = serializers.DateTimeField()
+
+
 class ProgressSerializer(serializers.Serializer):
     course_id = serializers.CharField()
     user_id = serializers.IntegerField()
@@ -44,6 +83,16 @@ class ProgressSerializer(serializers.Serializer):
     outline_version = serializers.IntegerField()
     stale = serializers.BooleanField()
     seq = serializers.IntegerField()
+    items = ItemResultSerializer(many=True, help_text="Every item, in course order.")
+    lessons = RollUpSerializer(many=True)
+    sections = RollUpSerializer(many=True)
+    due_soon = DueSoonSerializer(many=True, help_text="Unfinished items due within 7 days.")
+    grade_percent = serializers.FloatField(allow_null=True, help_text="The grading policy's "
+                                           "weighted percentage (null without a policy, or while "
+                                           "marks are hidden from the learner).")
+    letter = serializers.CharField(allow_null=True)
+    passed = serializers.BooleanField(allow_null=True)
+    passed_at = serializers.DateTimeField(allow_null=True, help_text="When the grade first passed.")
 
     def get_marks_hidden(self, progress) -> bool:
         return not self.context.get("staff_view") and progress.get("marks_hidden_items", 0) > 0
@@ -51,7 +100,11 @@ class ProgressSerializer(serializers.Serializer):
     def to_representation(self, progress):
         if not self.context.get("staff_view"):
             progress = {**progress, "marks_obtained": progress.get("marks_revealed", 0)}
-        return super().to_representation(progress)
+            if progress.get("marks_hidden_items", 0) > 0:  # a grade would show hidden marks
+                progress.update(grade_percent=None, letter=None, passed=None, passed_at=None)
+        body = super().to_representation(progress)
+        fields = self.context.get("fields")
+        return {name: body[name] for name in body if name in fields} if fields else body
 
 
 class ProgressReadSerializer(ProgressSerializer):
