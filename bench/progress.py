@@ -185,15 +185,26 @@ class OperationCounter:
 
 # --- 3. End-to-end throughput ----------------------------------------------------------------
 
-def bench_course(items: int = 100, attempts: int = 200) -> tuple[str, int]:
+# A grading policy over the bench course: every assignment by kind (drop the 3 lowest) and the
+# first section on its own, with letters.
+GRADING = {"categories": [{"name": "Assignments", "kinds": ["assignment"], "weight": 70, "drop_lowest": 3},
+                          {"name": "Opening", "sections": ["s0"], "weight": 30}],
+           "pass_percent": 50,
+           "letters": [{"letter": "A", "min_percent": 85}, {"letter": "B", "min_percent": 70},
+                       {"letter": "C", "min_percent": 50}]}
+
+
+def bench_course(items: int = 100, attempts: int = 200, *, graded: bool = False) -> tuple[str, int]:
     """A 100-item sequential course stored in MongoDB, one learner's 200 attempts in it, and their
-    attempt summary (the document the recalculation reads instead of every attempt)."""
-    sections = [{"title": f"Section {s}", "lessons": [
+    attempt summary (the document the recalculation reads instead of every attempt); with
+    `graded`, the course has a grading policy (per-item results are always computed)."""
+    sections = [{"key": f"s{s}", "title": f"Section {s}", "lessons": [
         {"title": f"Lesson {s}.{lesson}", "items": [
             {"title": f"Item {s}.{lesson}.{i}", "kind": "assignment", "max_marks": 10, "pass_marks": 5}
             for i in range(10)]} for lesson in range(2)]} for s in range(items // 20)]
     course = course_create(data={"title": "Bench", "slug": f"bench-{ObjectId()}", "unlock_mode": "sequential",
-                                 "published": True, "sections": sections}, created_by=1)
+                                 "published": True, "sections": sections,
+                                 **({"grading": GRADING} if graded else {})}, created_by=1)
     item_ids = [item.id for item in course.outline.items()]
     rng = random.Random(7)
     user_id = 4242
@@ -254,10 +265,15 @@ def main() -> int:
     reads, writes = (n / runs for n in counter.reads_writes())
     per_op = {op: n / runs for op, n in sorted(counter.counts.items())}
     recalc_ms = best_time(lambda: progress_recalculate(user_id=user_id, course_id=course_id), repeats=30) * 1000
+    graded_id, graded_user = bench_course(graded=True)
+    assert progress_recalculate(user_id=graded_user, course_id=graded_id)["grade_percent"] is not None
+    graded_ms = best_time(lambda: progress_recalculate(user_id=graded_user, course_id=graded_id),
+                          repeats=30) * 1000
 
     kwargs = {"user_id": user_id, "course_id": course_id}
     rounds, count = int(os.environ.get("BENCH_ROUNDS", "5")), int(os.environ.get("BENCH_TASKS", "200"))
-    empty_rates, recalc_rates = [], []
+    graded_kwargs = {"user_id": graded_user, "course_id": graded_id}
+    empty_rates, recalc_rates, graded_rates = [], [], []
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=["progress"],
                       loglevel="WARNING", shutdown_timeout=60):
         throughput(EMPTY_TASK, kwargs, 20)  # warm up
@@ -265,8 +281,9 @@ def main() -> int:
         for _ in range(rounds):
             empty_rates.append(throughput(EMPTY_TASK, kwargs, count))
             recalc_rates.append(throughput("RECALCULATE_COURSE", kwargs, count))
-    empty_rate, recalc_rate = max(empty_rates), max(recalc_rates)
-    ratio = recalc_rate / empty_rate
+            graded_rates.append(throughput("RECALCULATE_COURSE", graded_kwargs, count))
+    empty_rate, recalc_rate, graded_rate = max(empty_rates), max(recalc_rates), max(graded_rates)
+    ratio, graded_ratio = recalc_rate / empty_rate, graded_rate / empty_rate
 
     print()
     print("| measure | value |")
@@ -277,16 +294,21 @@ def main() -> int:
           f"reads {reads:g}, writes {writes:g}: {per_op} |")
     print(f"| one recalculation in-process, 100 items / 200 attempts summarised (best of 30) | "
           f"{recalc_ms:.2f} ms |")
+    print(f"| one recalculation in-process, graded 100-item course (grading policy, per-item "
+          f"results; best of 30) | {graded_ms:.2f} ms |")
     print(f"| empty task through broker + worker, {count} tasks (best of {rounds}: "
           f"{', '.join(f'{r:.0f}' for r in empty_rates)}) | {empty_rate:.0f} tasks/s |")
     print(f"| RECALCULATE_COURSE through broker + worker, 100 items, {count} tasks (best of {rounds}: "
           f"{', '.join(f'{r:.0f}' for r in recalc_rates)}) | {recalc_rate:.0f} tasks/s |")
+    print(f"| RECALCULATE_COURSE, graded 100-item course, {count} tasks (best of {rounds}: "
+          f"{', '.join(f'{r:.0f}' for r in graded_rates)}) | {graded_rate:.0f} tasks/s |")
     print()
     results = [
         target("calculation_time_ratio_10k_over_1k", calc[10_000] / calc[1_000], "<=", 12),
         target("mongodb_reads_per_recalculation", reads, "<=", 2, "{:g}"),
         target("mongodb_writes_per_recalculation", writes, "<=", 1, "{:g}"),
         target("recalculate_throughput_over_empty_task", ratio, ">=", 0.5),
+        target("graded_recalculate_throughput_over_empty_task", graded_ratio, ">=", 0.5),
     ]
     for url in (settings.REDIS_URL, settings.CELERY_BROKER_URL):
         redis.Redis.from_url(url).flushdb()

@@ -22,6 +22,9 @@ class ItemActivity:
     late: bool = False
 
 
+_NOTHING_YET = ItemActivity()
+
+
 @dataclass(slots=True)
 class ElementResults:
     """Everything below the course totals, as JSON-ready lists."""
@@ -48,18 +51,20 @@ def element_results(outline: Outline, *, best: dict[str, float], completed: set[
             for item in lesson.items:
                 marks = best.get(item.id)
                 done = item.id in completed
-                seen = activity.get(item.id, ItemActivity())
-                due = item_due(due_at=item.due_at, due_after_days=item.due_after_days,
-                               enrolled_at=enrolled_at)
+                visible = marks is None or shown(item.id)
+                seen = activity.get(item.id, _NOTHING_YET)
+                due = (item_due(due_at=item.due_at, due_after_days=item.due_after_days,
+                                enrolled_at=enrolled_at)
+                       if item.due_at or item.due_after_days is not None else None)
                 out.items.append({
                     "id": item.id, "completed": done, "best_marks": marks,
                     "max_marks": item.max_marks, "attempts": seen.attempts,
                     "last_attempt_at": _iso(seen.last_attempt_at),
                     "passed": _passed(item, marks, done), "late": seen.late,
-                    "due_at": _iso(due), "marks_shown": shown(item.id),
+                    "due_at": _iso(due), "marks_shown": visible,
                 })
-                l_totals.add(item, marks, done, shown(item.id))
-                if not done and due is not None:
+                l_totals.add(item, marks, done, visible)
+                if due is not None and not done:
                     _due_soon_note(out, item, due, now, soon_until, change_at)
             out.lessons.append(l_totals.as_dict(lesson.id))
             s_totals.merge(l_totals)

@@ -1,10 +1,10 @@
 """Reads of the progress app: the cache, the stored documents, lock checks and staff views."""
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
 
+import orjson
 import redis.exceptions
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -48,7 +48,7 @@ def cache_read(*, user_id: int, course_id: str) -> tuple[dict | None, bool]:
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache read failed: %s", exc)
         return None, False
-    return (json.loads(raw) if raw else None), bool(pending)
+    return (orjson.loads(raw) if raw else None), bool(pending)
 
 
 def pending_get(*, user_id: int, course_id: str) -> bool:
@@ -66,9 +66,9 @@ def progress_payload(doc: dict, *, outline: Outline, unlock_state: dict | None =
     outline; `unlock_state` and `results` spare decoding the document's texts when the caller
     holds them."""
     if unlock_state is None:
-        unlock_state = json.loads(doc["unlock_state"])
+        unlock_state = orjson.loads(doc["unlock_state"])
     if results is None:
-        results = json.loads(doc.get("results") or "{}")
+        results = orjson.loads(doc.get("results") or "{}")
     return {
         "course_id": str(doc["course_id"]),
         "user_id": doc["user_id"],
