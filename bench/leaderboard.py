@@ -220,9 +220,9 @@ def _scores(members: int, me: int, rng: random.Random) -> dict[int, tuple]:
 
 def rebuild_write(course_id: str, scores: dict) -> float:
     """The rebuild's Redis phase (encode, pipelined ZADD batches into the temp key, RENAME)."""
-    seq = lb_services.leaderboard_seq_next(course_id=course_id)
+    floor = lb_services.redis_clock()
     started = time.perf_counter()
-    lb_services._board_write(redis_client(), course_id, ALL_TIME, scores, seq, None)
+    lb_services._board_write(redis_client(), course_id, ALL_TIME, scores, floor, None)
     return time.perf_counter() - started
 
 
