@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 SHELL_SCRIPTS := scripts/run scripts/system-packages scripts/with-redis scripts/lib.sh .ci/run
 
-.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard
+.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard bench-load
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -54,6 +54,9 @@ bench-progress: $(STAMP) ## Benchmark the progress calculation (prints a table)
 
 bench-leaderboard: $(STAMP) ## Benchmark leaderboard reads and writes (prints a table)
 	$(PY) -m bench.leaderboard
+
+bench-load: $(STAMP) ## Drive a `make run` stack at rising attempt rates (prints a table)
+	$(PY) -m bench.load
 
 clean: ## Remove .venv, caches and local run state (.run/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info

@@ -34,7 +34,12 @@ def _django_logging(**kwargs) -> None:
 def _extensions() -> None:
     """Request ids on every published task, outbox entries settled by successful runs; heartbeat
     and per-run logs/metrics for every worker."""
-    from config import dispatch, request_id, task_signals  # noqa: F401 - connect their handlers
+    from config import (  # noqa: F401 - connect their handlers
+        dispatch,
+        request_id,
+        task_signals,
+        worker_metrics,
+    )
     from config.heartbeat import WorkerHeartbeat
 
     app.steps["worker"].add(WorkerHeartbeat)

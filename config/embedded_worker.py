@@ -31,7 +31,7 @@ def embedded_worker_start(app: Celery, *, concurrency: int, loglevel: str = "INF
         loglevel=loglevel,
         without_mingle=True,
         without_gossip=True,
-        task_events=True,
+        task_events=app.conf.worker_send_task_events,
     )
     threading.Thread(target=worker.start, name="celery-embedded-worker", daemon=True).start()
     if not worker.ready.wait(ready_timeout):

@@ -1,9 +1,4 @@
-"""Redis keys owned by the operations layer: worker heartbeats and stored metrics."""
+"""Redis keys owned by the operations layer: worker heartbeats."""
 from __future__ import annotations
 
 WORKER_HEARTBEATS_KEY = "ops:worker-heartbeats"
-
-
-def metric_key(name: str) -> str:
-    """Hash holding one metric's samples (field = label values, value = number)."""
-    return f"ops:metric:{name}"

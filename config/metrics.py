@@ -1,42 +1,53 @@
-"""Prometheus metrics kept in Redis, so the API, every worker and beat add to the same series.
+"""Prometheus metrics kept in each process (prometheus_client): recording costs no round trip.
 
-Each metric is one Redis hash (`config.keys.metric_key`); a scrape of `/metrics` reads them all
-and adds gauges measured at scrape time (queue depth, pending work, worker heartbeat age).
-Recording never fails the caller: a Redis error is logged and the sample dropped.
+Where several processes of one host work together (gunicorn's workers, a prefork worker's pool,
+everything `make run` starts), PROMETHEUS_MULTIPROC_DIR names a directory they all write their
+samples to, and /metrics adds them up (prometheus_client's multiprocess mode). Without it,
+/metrics shows this process's own samples: in embedded mode the worker runs in the API process,
+so that is everything; a separate worker (compose) serves its own on WORKER_METRICS_PORT.
 """
 from __future__ import annotations
 
-import json
-import logging
-from collections import defaultdict
+import os
 from dataclasses import dataclass
 
-import redis.exceptions
-from prometheus_client.core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-)
+from prometheus_client import REGISTRY, Counter, Histogram, disable_created_metrics, multiprocess
+from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector, CollectorRegistry
 
-from config.keys import metric_key
-from config.redis import redis_client
-
-logger = logging.getLogger(__name__)
+# The *_created series say when a process started counting: noise once processes are summed.
+disable_created_metrics()
 
 REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 TASK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
-_SEP = "\x1f"
+
+_INSTRUMENTS: dict[str, Counter | Histogram] = {}
 
 
 @dataclass(frozen=True)
 class Metric:
-    """A counter or histogram: its name, help text, label names and (histograms) buckets."""
+    """A counter or histogram: its name, help text, label names and (histograms) buckets.
+    Declaring one registers it in this process."""
 
     name: str
     help: str
     labels: tuple[str, ...] = ()
     buckets: tuple[float, ...] | None = None
+
+    def __post_init__(self) -> None:
+        if self.name in _INSTRUMENTS:
+            raise ValueError(f"metric {self.name} is declared twice")
+        if self.buckets is None:
+            _INSTRUMENTS[self.name] = Counter(self.name, self.help, self.labels)
+        else:
+            _INSTRUMENTS[self.name] = Histogram(self.name, self.help, self.labels,
+                                                buckets=self.buckets)
+
+    def instrument(self, labels: dict | None):
+        instrument = _INSTRUMENTS[self.name]
+        if set(labels or {}) != set(self.labels):
+            raise ValueError(f"{self.name} takes labels {self.labels}, got {sorted(labels or {})}")
+        return instrument.labels(**labels) if self.labels else instrument
 
 
 HTTP_REQUESTS = Metric("lms_http_requests_total", "API requests by route name, method and status.",
@@ -56,108 +67,42 @@ REBUILD_DURATION = Metric("lms_leaderboard_rebuild_duration_seconds",
 DRIFT_FOUND = Metric("lms_leaderboard_drift_found_total",
                      "Leaderboard entries found different from MongoDB by the drift check.")
 
-STORED_METRICS = (HTTP_REQUESTS, HTTP_LATENCY, ATTEMPTS_ACCEPTED, TASK_RUNS, TASK_DURATION,
-                  RECALCULATION_DURATION, REBUILD_DURATION, DRIFT_FOUND)
-
-
-def _field(metric: Metric, labels: dict | None) -> str:
-    labels = labels or {}
-    if set(labels) != set(metric.labels):
-        raise ValueError(f"{metric.name} takes labels {metric.labels}, got {sorted(labels)}")
-    return json.dumps([str(labels[name]) for name in metric.labels])
-
 
 def metric_inc(*, metric: Metric, labels: dict | None = None, amount: float = 1) -> None:
     """Add to a counter."""
-    field = _field(metric, labels)
-    try:
-        redis_client().hincrbyfloat(metric_key(metric.name), field, amount)
-    except redis.exceptions.RedisError as exc:
-        logger.warning("metric %s not recorded: %s", metric.name, exc)
+    metric.instrument(labels).inc(amount)
 
 
 def metric_observe(*, metric: Metric, value: float, labels: dict | None = None,
                    also: tuple[tuple[Metric, dict | None, float], ...] = ()) -> None:
-    """Record one histogram observation (plus counters in `also`) in one round trip."""
-    try:
-        pipe = redis_client().pipeline(transaction=False)
-        _histogram_add(pipe, metric, _field(metric, labels), value)
-        for other, other_labels, amount in also:
-            if other.buckets is None:
-                pipe.hincrbyfloat(metric_key(other.name), _field(other, other_labels), amount)
-            else:
-                _histogram_add(pipe, other, _field(other, other_labels), amount)
-        pipe.execute()
-    except redis.exceptions.RedisError as exc:
-        logger.warning("metric %s not recorded: %s", metric.name, exc)
+    """Record one histogram observation (plus counters or observations in `also`)."""
+    metric.instrument(labels).observe(value)
+    for other, other_labels, amount in also:
+        instrument = other.instrument(other_labels)
+        if other.buckets is None:
+            instrument.inc(amount)
+        else:
+            instrument.observe(amount)
 
 
-def _histogram_add(pipe, metric: Metric, field: str, value: float) -> None:
-    key = metric_key(metric.name)
-    # Only the first bucket that holds the value is stored; the scrape makes them cumulative.
-    bucket = next((b for b in metric.buckets if value <= b), "+Inf")
-    pipe.hincrby(key, f"{field}{_SEP}b{_SEP}{bucket}", 1)
-    pipe.hincrbyfloat(key, f"{field}{_SEP}sum", value)
+def multiprocess_dir() -> str | None:
+    """The shared samples directory when this host's processes add up their metrics."""
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR") or None
 
 
-class StoredMetricsCollector(Collector):
-    """Reads the Redis-stored metrics and the scrape-time gauges for one exposition."""
+class _ProcessSamples(Collector):
+    """This process's own metrics (the default registry)."""
 
-    def __init__(self, *, gauges=None):
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+class _ScrapeGauges(Collector):
+    def __init__(self, gauges):
         self._gauges = gauges
 
     def collect(self):
-        pipe = redis_client().pipeline(transaction=False)
-        for metric in STORED_METRICS:
-            pipe.hgetall(metric_key(metric.name))
-        try:
-            stored = pipe.execute()
-        except redis.exceptions.RedisError as exc:
-            # No counters this scrape (Prometheus shows the gap), but the gauges still come.
-            logger.warning("stored metrics not read: %s", exc)
-            stored = None
-        yield gauge_family("lms_metrics_store_up", "1 when the stored counters could be read.",
-                           (), [([], 0.0 if stored is None else 1.0)])
-        for metric, raw in zip(STORED_METRICS, stored or [{}] * len(STORED_METRICS), strict=True):
-            if stored is None:
-                continue
-            samples = {k.decode(): float(v) for k, v in raw.items()}
-            if metric.buckets is None:
-                yield _counter_family(metric, samples)
-            else:
-                yield _histogram_family(metric, samples)
-        if self._gauges is not None:
-            yield from self._gauges()
-
-
-def _counter_family(metric: Metric, samples: dict[str, float]) -> CounterMetricFamily:
-    family = CounterMetricFamily(metric.name.removesuffix("_total"), metric.help,
-                                 labels=metric.labels)
-    if not metric.labels and not samples:
-        samples = {json.dumps([]): 0.0}
-    for field, value in sorted(samples.items()):
-        family.add_metric(json.loads(field), value)
-    return family
-
-
-def _histogram_family(metric: Metric, samples: dict[str, float]) -> HistogramMetricFamily:
-    family = HistogramMetricFamily(metric.name, metric.help, labels=metric.labels)
-    series: dict[str, dict] = defaultdict(lambda: {"buckets": defaultdict(float), "sum": 0.0})
-    for field, value in samples.items():
-        labels, kind, *rest = field.split(_SEP)
-        if kind == "sum":
-            series[labels]["sum"] = value
-        else:
-            series[labels]["buckets"][rest[0]] += value
-    if not metric.labels and not series:
-        series[json.dumps([])]  # an unlabelled histogram is exposed from the start, at zero
-    for labels, data in sorted(series.items()):
-        running, buckets = 0.0, []
-        for bound in [*(str(b) for b in metric.buckets), "+Inf"]:
-            running += data["buckets"].get(bound, 0.0)
-            buckets.append((bound, running))
-        family.add_metric(json.loads(labels), buckets, data["sum"])
-    return family
+        yield from self._gauges()
 
 
 def gauge_family(name: str, help_text: str, labels: tuple[str, ...],
@@ -170,7 +115,13 @@ def gauge_family(name: str, help_text: str, labels: tuple[str, ...],
 
 
 def metrics_registry(*, gauges=None) -> CollectorRegistry:
-    """A fresh registry with the stored metrics (and the given scrape-time gauges)."""
+    """A registry for one scrape: every process's samples on this host (or this process's),
+    plus the given scrape-time gauges."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(StoredMetricsCollector(gauges=gauges))
+    if multiprocess_dir():
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessSamples())
+    if gauges is not None:
+        registry.register(_ScrapeGauges(gauges))
     return registry

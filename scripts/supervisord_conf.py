@@ -41,12 +41,12 @@ def _command(*argv: str | Path) -> str:
 
 
 def _program(name: str, command: str, *, autostart: bool, priority: int, stop_timeout: int,
-             startsecs: int = STARTSECS) -> str:
+             startsecs: int = STARTSECS, environment: str = "") -> str:
     return f"""
 [program:{name}]
 command={command}
 directory={_escape(str(ROOT))}
-environment=LMS_PROCESS="{name}"
+environment=LMS_PROCESS="{name}"{environment}
 priority={priority}
 autostart={str(autostart).lower()}
 autorestart=true
@@ -124,15 +124,18 @@ directory={_escape(str(ROOT))}
     parts.append(_program("api", _command(*serve), **app))
     if "worker" in names:
         parts.append(_program("worker", _command(
-            celery, "-A", "config", "worker", "-Q", _value("WORKER_QUEUES"), "-l", "info", "-E"),
+            celery, "-A", "config", "worker", "-Q", _value("WORKER_QUEUES"), "-l", "info"),
             **app))
     names += ["beat", "flower"]
     parts.append(_program("beat", _command(
         celery, "-A", "config", "beat", "-l", "info", "-S", "config.beat.ResilientRedBeatScheduler"),
         **app))
-    # Flower reads its login from FLOWER_BASIC_AUTH itself, which keeps it out of `ps`.
-    parts.append(_program("flower", _command(
-        celery, "-A", "config", "flower", "--address=127.0.0.1", f"--port={flower_port}"), **app))
+    # Flower reads its login from FLOWER_BASIC_AUTH itself, which keeps it out of `ps`. Its own
+    # metrics stay its own (Prometheus scrapes Flower apart), out of the shared samples directory.
+    parts.append(_program(
+        "flower", _command(celery, "-A", "config", "flower", "--address=127.0.0.1",
+                           f"--port={flower_port}"),
+        environment=',PROMETHEUS_MULTIPROC_DIR=""', **app))
     # One group: supervisord stops a group's processes together, groups one after another.
     parts.append(f"\n[group:lms]\nprograms={','.join(names)}\npriority=100\n")
     return "".join(parts)

@@ -210,8 +210,12 @@ CELERY_TASK_ROUTES = {name: {"queue": queue} for name, queue in task_names.TASK_
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_WORKER_SEND_TASK_EVENTS = True
-CELERY_TASK_SEND_SENT_EVENT = True
+# Task events cost a Redis round trip each (received, started, succeeded): workers send none
+# until a monitor asks. Flower asks when it starts and every few seconds while it runs
+# (its enable_events option), so it still shows every task. "task-sent" would cost one more
+# per publish in the request, and Flower learns of each task from "task-received" anyway.
+CELERY_WORKER_SEND_TASK_EVENTS = env_bool("CELERY_WORKER_SEND_TASK_EVENTS", False)
+CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
