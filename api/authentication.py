@@ -1,12 +1,29 @@
-"""API tokens that expire AUTH_TOKEN_TTL_SECONDS after they were issued."""
+"""API tokens that expire AUTH_TOKEN_TTL_SECONDS after they were issued, checked against the SQL
+database at most once per AUTH_TOKEN_CACHE_SECONDS per process."""
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
+from cachetools import TTLCache
 from django.conf import settings
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+# Tokens (with their users) this process has checked lately. A revocation made here takes
+# effect at once (token_forget); one made elsewhere, or a user deactivated or demoted, within
+# AUTH_TOKEN_CACHE_SECONDS. Bounded, so a flood of distinct tokens cannot grow it.
+_checked: TTLCache | None = None
+_checked_lock = threading.Lock()
+
+
+def _cache() -> TTLCache:
+    global _checked
+    with _checked_lock:
+        if _checked is None or _checked.ttl != settings.AUTH_TOKEN_CACHE_SECONDS:
+            _checked = TTLCache(maxsize=10_000, ttl=max(settings.AUTH_TOKEN_CACHE_SECONDS, 0.001))
+        return _checked
 
 
 def token_expired(token) -> bool:
@@ -15,12 +32,27 @@ def token_expired(token) -> bool:
     return bool(ttl) and token.created < timezone.now() - timedelta(seconds=ttl)
 
 
+def token_forget(key: str) -> None:
+    """Drop a revoked token from this process's cache."""
+    cache = _cache()
+    with _checked_lock:
+        cache.pop(key, None)
+
+
 class ExpiringTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, refused once the token is too old (it is then deleted)."""
 
     def authenticate_credentials(self, key):
-        user, token = super().authenticate_credentials(key)
+        cache = _cache()
+        with _checked_lock:
+            known = cache.get(key) if settings.AUTH_TOKEN_CACHE_SECONDS > 0 else None
+        if known is None:
+            known = super().authenticate_credentials(key)
+            with _checked_lock:
+                cache[key] = known
+        user, token = known
         if token_expired(token):
+            token_forget(key)
             token.delete()
             raise AuthenticationFailed("Token expired; get a new one from POST /api/v1/auth/token/.",
                                        code="token_expired")

@@ -1,18 +1,40 @@
-"""Abuse limits: DRF throttles counted in the Redis cache, rates from settings.THROTTLE_RATES.
+"""Abuse limits: DRF throttles counted in Redis, rates from settings.THROTTLE_RATES.
 
-A limit hit answers 429 with Retry-After. When Redis is unreachable the limits let requests
-through: the service keeps serving (attempts are stored and their work waits in the outbox)
-rather than refusing everyone while the cache is away.
+Each check is one round trip: a Lua script keeps the times of the requests let through in the
+last window (a sorted set), drops the older ones, and lets this one through if there is room,
+atomically. DRF's own throttle does the same in two round trips (read the list, write it back)
+and lets concurrent requests slip past each other. A limit hit answers 429 with Retry-After
+(when the oldest counted request leaves the window). When Redis is unreachable the limits let
+requests through: the service keeps serving (attempts are stored and their work waits in the
+outbox) rather than refusing everyone while the cache is away.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
+import secrets
+import time
 
 from django.conf import settings
-from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
+
+from config.redis import redis_client
+
+# KEYS[1] the log; ARGV now, window (seconds), limit, a unique member.
+# Returns 0 when let through, else the time of the oldest request still counted.
+_SLIDING_LOG = """
+local now, window, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < limit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+  return 0
+end
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+return oldest[2]
+"""
 
 logger = logging.getLogger(__name__)
 
@@ -29,11 +51,23 @@ class SettingsRateThrottle(SimpleRateThrottle):
         # SimpleRateThrottle reads its rate once, at construction; a settings change applies now.
         self.rate = self.get_rate()
         self.num_requests, self.duration = self.parse_rate(self.rate)
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        now = time.time()
         try:
-            return super().allow_request(request, view)
-        except (RedisError, ConnectionInterrupted) as exc:
+            oldest = redis_client().eval(_SLIDING_LOG, 1, self.key, repr(now), self.duration,
+                                         self.num_requests, f"{now!r}:{secrets.token_hex(4)}")
+        except RedisError as exc:
             logger.warning("throttle %s not checked, the cache is unreachable: %s", self.scope, exc)
             return True
+        if not oldest:
+            return True
+        self._wait = float(oldest) + self.duration - now
+        return False
+
+    def wait(self) -> float:
+        return max(1, math.ceil(getattr(self, "_wait", self.duration)))
 
     def ident_of(self, value: str) -> str:
         """A fixed-length key part for any value (usernames may hold any character)."""

@@ -133,6 +133,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 # API tokens expire this long after they were issued (0: never).
 AUTH_TOKEN_TTL_SECONDS = env_int("AUTH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
+# How long a process trusts a token it has checked before asking the SQL database again: a
+# revocation made through another process, a deactivated or demoted user, takes that long.
+AUTH_TOKEN_CACHE_SECONDS = env_int("AUTH_TOKEN_CACHE_SECONDS", 30)
 
 # --- HTTPS and cookies: on when DEBUG is off, each switchable for a plain-HTTP lab -------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -1,11 +1,14 @@
 """Accounts: validated passwords, tokens that expire and can be revoked, no account probing."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -51,6 +54,23 @@ def test_a_token_can_be_revoked_and_is_refused_afterwards(make_user):
     assert client.delete(TOKEN_URL).status_code == 204
     assert client.get("/api/v1/courses/").status_code == 401
     assert not Token.objects.filter(key=token).exists()
+
+
+def test_a_checked_token_costs_no_sql_query_until_its_cache_entry_expires(make_user, settings):
+    settings.AUTH_TOKEN_CACHE_SECONDS = 1
+    make_user("ada")
+    token = login(APIClient(), "ada", "pass-12345").json()["token"]
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    assert client.get("/api/v1/courses/").status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/v1/courses/").status_code == 200
+    assert not [q for q in queries if "authtoken" in q["sql"]], queries.captured_queries
+    # Revoked behind this process's back (another API process, the admin): refused once the
+    # entry expires, AUTH_TOKEN_CACHE_SECONDS later.
+    Token.objects.filter(key=token).delete()
+    assert client.get("/api/v1/courses/").status_code == 200
+    time.sleep(1.1)
+    assert client.get("/api/v1/courses/").status_code == 401
 
 
 def test_a_token_expires_after_its_lifetime_and_a_login_issues_a_new_one(make_user, settings):
