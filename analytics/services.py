@@ -9,21 +9,26 @@ from django.utils.dateparse import parse_datetime
 from mongoengine.errors import NotUniqueError
 
 from analytics.documents import ActivityLog
-from config.dispatch import task_dispatch
+from config.dispatch import DispatchBatch, task_dispatch
 from config.task_names import LOG_ACTIVITY
 
 
 def activity_log_request(*, user_id: int, verb: str, course_id: str | None = None,
                          item_id: str | None = None, data: dict | None = None,
-                         event_id: str | None = None, occurred_at: datetime | None = None) -> bool:
+                         event_id: str | None = None, occurred_at: datetime | None = None,
+                         batch: DispatchBatch | None = None) -> bool:
     """Queue one activity event; the event id makes a re-delivered message store it once.
 
     Pass a deterministic `event_id` for events that must exist at most once (course completion).
+    With a batch, the event joins it (the caller sends the batch).
     """
     event_id = event_id or uuid.uuid4().hex
     kwargs = {"event_id": event_id, "user_id": user_id, "verb": verb, "course_id": course_id,
               "item_id": item_id, "data": data or {},
               "occurred_at": (occurred_at or timezone.now()).isoformat()}
+    if batch is not None:
+        batch.add(task_name=LOG_ACTIVITY, kwargs=kwargs, key=f"{LOG_ACTIVITY}:{event_id}")
+        return True
     return task_dispatch(task_name=LOG_ACTIVITY, kwargs=kwargs, key=f"{LOG_ACTIVITY}:{event_id}")
 
 

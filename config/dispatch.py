@@ -1,6 +1,7 @@
 """Derived work that is done at least once: recorded in the outbox, then published.
 
-`task_dispatch` writes an outbox entry (MongoDB) and publishes the task; the task's successful
+`task_dispatch` writes an outbox entry (MongoDB) and publishes the task (a `DispatchBatch` does
+the same for several at once: one MongoDB write, one Redis round trip); the task's successful
 run deletes the entry (`outbox_done`, connected to Celery's task_success). Whatever happens in
 between — the broker is down, Redis loses the message, the task runs out of retries, its worker
 is killed — the entry stays and `outbox_sweep` (beat, every PENDING_SWEEP_SECONDS) publishes it
@@ -12,8 +13,10 @@ import the task modules.
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import kombu.exceptions
@@ -22,13 +25,16 @@ from celery import current_app
 from celery.signals import task_failure, task_success
 from django.conf import settings
 from django.utils import timezone
-from pymongo import ReturnDocument
+from pymongo import UpdateOne
 
 from config.documents import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
-BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.exceptions.RedisError, OSError)
+# BatchPublishError: a pipelined publish failed part-way (delivery uncertain); the outbox entries
+# stand, and a repeat is harmless (tasks are idempotent).
+BROKER_ERRORS = (kombu.exceptions.OperationalError, kombu.exceptions.BatchPublishError,
+                 redis.exceptions.RedisError, OSError)
 # Celery message header naming the outbox entry a run settles: [key, generation].
 OUTBOX_HEADER = "outbox"
 
@@ -56,43 +62,81 @@ class _BrokerCircuit:
 broker_circuit = _BrokerCircuit()
 
 
+@dataclass(frozen=True)
+class _Work:
+    task_name: str
+    kwargs: dict
+    key: str
+    task_id: str | None
+    countdown: float | None
+    # Each request for a key gets a new generation, so a run settles only the request it was
+    # published for; a request that came in meanwhile keeps the entry.
+    generation: str = field(default_factory=lambda: secrets.token_hex(8))
+
+
+class DispatchBatch:
+    """Derived work requested together: the outbox entries in one MongoDB write, the messages
+    in one pipelined Redis round trip. Requests with the same key share one entry."""
+
+    def __init__(self) -> None:
+        self._work: list[_Work] = []
+
+    def add(self, *, task_name: str, kwargs: dict, key: str, task_id: str | None = None,
+            countdown: float | None = None) -> None:
+        self._work.append(_Work(task_name, kwargs, key, task_id, countdown))
+
+    def send(self) -> bool:
+        """Record, then publish; False when the broker refused (the sweep publishes later)."""
+        if not self._work:
+            return True
+        now = timezone.now()
+        OutboxEntry._get_collection().bulk_write([UpdateOne(
+            {"_id": work.key},
+            {"$set": {"task_name": work.task_name, "kwargs": work.kwargs,
+                      "generation": work.generation, "published": 0,
+                      "due_at": now + timedelta(seconds=(work.countdown or 0)
+                                                + settings.OUTBOX_REDELIVER_SECONDS)},
+             "$setOnInsert": {"created_at": now}},
+            upsert=True) for work in self._work], ordered=False)
+        return _publish(self._work)
+
+
 def task_dispatch(*, task_name: str, kwargs: dict, key: str, task_id: str | None = None,
                   countdown: float | None = None) -> bool:
     """Record the work in the outbox and publish it; False when the broker refused (the sweep
     publishes it later). Requests with the same key share one entry."""
-    now = timezone.now()
-    due_at = now + timedelta(seconds=(countdown or 0) + settings.OUTBOX_REDELIVER_SECONDS)
-    entry = OutboxEntry._get_collection().find_one_and_update(
-        {"_id": key},
-        {"$set": {"task_name": task_name, "kwargs": kwargs, "due_at": due_at, "published": 0},
-         "$inc": {"generation": 1}, "$setOnInsert": {"created_at": now}},
-        upsert=True, return_document=ReturnDocument.AFTER, projection={"generation": 1})
-    return _publish(key, entry["generation"], task_name, kwargs, task_id=task_id,
-                    countdown=countdown)
+    batch = DispatchBatch()
+    batch.add(task_name=task_name, kwargs=kwargs, key=key, task_id=task_id, countdown=countdown)
+    return batch.send()
 
 
-def _publish(key: str, generation: int, task_name: str, kwargs: dict, *,
-             task_id: str | None = None, countdown: float | None = None) -> bool:
+def _publish(work: list[_Work]) -> bool:
     if broker_circuit.is_open():
         # The broker failed moments ago: leave it to the sweep instead of waiting for a timeout.
-        _due_now(key)
+        _due_now([w.key for w in work])
         return False
     try:
-        current_app.send_task(task_name, kwargs=kwargs, task_id=task_id, countdown=countdown,
-                              headers={OUTBOX_HEADER: [key, generation]})
+        app = current_app
+        with app.producer_or_acquire() as producer, producer.batch():
+            for w in work:
+                app.send_task(w.task_name, kwargs=w.kwargs, task_id=w.task_id,
+                              countdown=w.countdown, producer=producer,
+                              headers={OUTBOX_HEADER: [w.key, w.generation]})
         return True
     except BROKER_ERRORS as exc:
         broker_circuit.trip()
-        logger.warning("broker unavailable, %s waits in the outbox: %s", key, exc)
-        _due_now(key)
+        logger.warning("broker unavailable, %s wait(s) in the outbox: %s",
+                       ", ".join(w.key for w in work), exc)
+        _due_now([w.key for w in work])
         return False
 
 
-def _due_now(key: str) -> None:
-    OutboxEntry._get_collection().update_one({"_id": key}, {"$set": {"due_at": timezone.now()}})
+def _due_now(keys: list[str]) -> None:
+    OutboxEntry._get_collection().update_many({"_id": {"$in": keys}},
+                                              {"$set": {"due_at": timezone.now()}})
 
 
-def outbox_done(*, key: str, generation: int) -> bool:
+def outbox_done(*, key: str, generation: str) -> bool:
     """Settle an entry after a successful run; an entry re-requested meanwhile stays."""
     result = OutboxEntry._get_collection().delete_one({"_id": key, "generation": generation})
     return result.deleted_count == 1

@@ -24,7 +24,7 @@ class OutboxEntry(StoredDocument):
     id = StringField(primary_key=True)  # what the work is for, e.g. "RECALCULATE_COURSE:7:6650f…"
     task_name = StringField(required=True)
     kwargs = DictField()
-    generation = IntField(default=0)  # bumped by every request for this key
+    generation = StringField(default="")  # new for every request for this key
     due_at = DateTimeField(required=True)  # when the sweep may publish it (again)
     published = IntField(default=0)  # publishes by the sweep, for its back-off
     created_at = DateTimeField(default=timezone.now)

@@ -32,9 +32,9 @@ def mongo_connect() -> None:
         return
     import mongomock_ng
 
-    from config.embedded_mongo import embedded_mongo_serialize
+    from config.embedded_mongo import embedded_mongo_adapt
 
-    embedded_mongo_serialize(mongomock_ng)
+    embedded_mongo_adapt(mongomock_ng)
     # The board rebuild asks a server for allowDiskUse; in memory it means nothing, and
     # mongomock-ng says so with a UserWarning on every such aggregation.
     warnings.filterwarnings("ignore", message="'allowDiskUse' is accepted", category=UserWarning)

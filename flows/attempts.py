@@ -16,9 +16,11 @@ from django.utils import timezone
 from pymongo.errors import PyMongoError
 
 from analytics.services import activity_log_request
+from config.coalescing import claims_release, claims_take
+from config.dispatch import DispatchBatch
 from config.exceptions import Forbidden, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
-from leaderboard.services import leaderboard_update_request
+from leaderboard.services import leaderboard_update_claim, leaderboard_update_queue
 from learning.documents import ContentAttempt
 from learning.outline import ItemSpec, Outline
 from learning.policy import LATE_REFUSE, AttemptPolicy, LatePolicy, item_due, marks_revealed
@@ -32,7 +34,7 @@ from learning.services import (
     attempt_summary_merge,
 )
 from progress.selectors import item_lock_get
-from progress.services import progress_recalculation_request
+from progress.services import progress_recalculation_claim, progress_recalculation_queue
 
 logger = logging.getLogger(__name__)
 
@@ -100,17 +102,29 @@ def _lateness_applied(graded: GradedAttempt, *, item: ItemSpec, outline: Outline
 
 
 def _attempt_follow_up(attempt: ContentAttempt) -> None:
-    """Fold the stored attempt into its summary and queue what it changes, then mark it done."""
+    """Fold the stored attempt into its summary and queue what it changes, then mark it done:
+    the coalescing claims in one Redis round trip, every follow-up in one outbox write and one
+    pipelined publish."""
     attempt_summary_merge(attempt=attempt)
     course_id, user_id = str(attempt.course_id), attempt.user_id
-    progress_recalculation_request(user_id=user_id, course_id=course_id)
+    claims = [progress_recalculation_claim(user_id=user_id, course_id=course_id)]
     if attempt.marks is not None:
-        leaderboard_update_request(course_id=course_id, user_id=user_id)
+        claims.append(leaderboard_update_claim(course_id=course_id, user_id=user_id))
+    granted = claims_take(claims)
+    batch = DispatchBatch()
+    if granted[0] is not None:
+        progress_recalculation_queue(batch=batch, user_id=user_id, course_id=course_id,
+                                     delay_ms=granted[0])
+    if len(granted) > 1 and granted[1] is not None:
+        leaderboard_update_queue(batch=batch, course_id=course_id, user_id=user_id)
     activity_log_request(user_id=user_id, verb="attempted", course_id=course_id,
                          item_id=str(attempt.item_id), event_id=f"attempt:{attempt.id}",
-                         occurred_at=attempt.submitted_at,
+                         occurred_at=attempt.submitted_at, batch=batch,
                          data={"attempt_id": str(attempt.id), "kind": attempt.kind,
                                "marks": attempt.marks, "completed": attempt.completed})
+    if not batch.send():
+        # Recorded in the outbox, which publishes it later; the next request may queue anew.
+        claims_release([claim for claim, g in zip(claims, granted, strict=True) if g is not None])
     attempt_followup_done(attempt_id=attempt.id)
 
 

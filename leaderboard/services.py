@@ -12,7 +12,8 @@ import redis.exceptions
 from django.conf import settings
 from django.utils import timezone
 
-from config.dispatch import task_dispatch
+from config.coalescing import Claim, claims_release, claims_take
+from config.dispatch import DispatchBatch, task_dispatch
 from config.metrics import DRIFT_FOUND, metric_inc
 from config.redis import redis_client
 from config.task_names import REBUILD_LEADERBOARD, UPDATE_LEADERBOARD
@@ -110,21 +111,28 @@ def leaderboard_stamp_take(*, course_id: str, user_id: int) -> Stamp:
 
 # --- Requests (API side) ------------------------------------------------------------------------
 
+def leaderboard_update_claim(*, course_id: str, user_id: int) -> Claim:
+    """The coalescing claim of one learner's board update."""
+    return Claim(marker=keys.update_pending_key(course_id, user_id),
+                 ttl_seconds=keys.PENDING_TTL_SECONDS)
+
+
+def leaderboard_update_queue(*, batch: DispatchBatch, course_id: str, user_id: int) -> None:
+    """Add a claimed board update to a batch of derived work."""
+    batch.add(task_name=UPDATE_LEADERBOARD, kwargs={"course_id": course_id, "user_id": user_id},
+              key=f"{UPDATE_LEADERBOARD}:{course_id}:{user_id}")
+
+
 def leaderboard_update_request(*, course_id: str, user_id: int) -> bool:
     """Queue UPDATE_LEADERBOARD unless one is already queued for this learner."""
-    marker = keys.update_pending_key(course_id, user_id)
-    try:
-        if not redis_client().set(marker, 1, nx=True, ex=keys.PENDING_TTL_SECONDS):
-            return False
-    except redis.exceptions.RedisError:
-        logger.warning("cache unavailable, queueing leaderboard update without coalescing")
-    queued = task_dispatch(
-        task_name=UPDATE_LEADERBOARD,
-        kwargs={"course_id": course_id, "user_id": user_id},
-        key=f"{UPDATE_LEADERBOARD}:{course_id}:{user_id}",
-    )
+    claim = leaderboard_update_claim(course_id=course_id, user_id=user_id)
+    if claims_take([claim]) == [None]:
+        return False
+    batch = DispatchBatch()
+    leaderboard_update_queue(batch=batch, course_id=course_id, user_id=user_id)
+    queued = batch.send()
     if not queued:
-        redis_client().delete(marker)
+        claims_release([claim])
     return queued
 
 

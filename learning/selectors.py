@@ -8,6 +8,8 @@ from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from cachetools import TTLCache
+from django.conf import settings
 
 from config.exceptions import Forbidden, InvalidInput, NotFound
 from learning.documents import (
@@ -188,17 +190,44 @@ def profile_get(*, user_id: int) -> LearnerProfile | None:
     return LearnerProfile.objects(user_id=user_id).first()
 
 
+# Access this process granted lately, so hot reads (progress, boards) skip MongoDB: an
+# unenrollment made through another process takes ACCESS_CACHE_SECONDS to close reads there.
+# Refusals are never kept: an enrollment opens reads at once.
+_access_granted: TTLCache | None = None
+_access_lock = threading.Lock()
+
+
+def _granted() -> TTLCache:
+    global _access_granted
+    ttl = max(settings.ACCESS_CACHE_SECONDS, 0.001)
+    if _access_granted is None or _access_granted.ttl != ttl:
+        _access_granted = TTLCache(maxsize=100_000, ttl=ttl)
+    return _access_granted
+
+
 def course_access_check(*, user, course_id: str) -> None:
     """Staff may look at any existing course; learners only at courses they are enrolled in."""
     oid = object_id_parse(course_id, what="course_id")
+    key = ("staff" if user.is_staff else user.pk, oid)
+    with _access_lock:
+        if settings.ACCESS_CACHE_SECONDS > 0 and key in _granted():
+            return
     if user.is_staff:
         if not Course._get_collection().count_documents({"_id": oid}, limit=1):
             raise NotFound(f"Course {course_id} not found")
-        return
-    if not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid}, limit=1):
+    elif not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid},
+                                                          limit=1):
         if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
         raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
+    with _access_lock:
+        _granted()[key] = True
+
+
+def course_access_forget(*, user_id: int, course_id: str | ObjectId) -> None:
+    """Close this process's cached access of a learner who left the course."""
+    with _access_lock:
+        _granted().pop((user_id, object_id_parse(course_id, what="course_id")), None)
 
 
 def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:

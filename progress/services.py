@@ -19,7 +19,8 @@ from django.utils import timezone
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from config.dispatch import task_dispatch
+from config.coalescing import Claim, claims_release, claims_take
+from config.dispatch import DispatchBatch, task_dispatch
 from config.redis import redis_client
 from config.task_names import RECALCULATE_COURSE, RECALCULATE_COURSE_ALL, RECALCULATE_COURSE_BATCH
 from learning.documents import learner_course_key
@@ -73,16 +74,6 @@ return 1
 # Coalesce a request: nothing to do if a recalculation is already queued (pending marker
 # KEYS[1]); otherwise queue one, at once if none started within the interval (KEYS[2]), else
 # delayed by what is left of it. Returns -1 (coalesced), 0 (now) or a delay in milliseconds.
-_REQUEST_RECALCULATION = """
-if not redis.call('SET', KEYS[1], 1, 'NX', 'EX', ARGV[1]) then return -1 end
-if tonumber(ARGV[2]) <= 0 then return 0 end
-if redis.call('SET', KEYS[2], 1, 'NX', 'PX', ARGV[2]) then return 0 end
-local left = redis.call('PTTL', KEYS[2])
-if left < 0 then return 0 end
-return left
-"""
-
-
 def computation_order(*, version: int, outline_version: int, computed_at: datetime) -> str:
     """The order of a computation as a string that sorts like (version, outline, time)."""
     return f"{version:012d}.{outline_version:09d}.{int(computed_at.timestamp() * 1000):014d}"
@@ -113,27 +104,34 @@ def activity_of(summary: SummaryRead) -> dict[str, ItemActivity]:
                                   late=item_id in summary.late_items) for item_id in items}
 
 
+def progress_recalculation_claim(*, user_id: int, course_id: str) -> Claim:
+    """The coalescing claim of one learner's recalculation (its marker shows as `pending`)."""
+    interval_ms = settings.PROGRESS_RECALC_MIN_INTERVAL_MS
+    return Claim(marker=progress_pending_key(user_id, course_id),
+                 ttl_seconds=PENDING_TTL_SECONDS + interval_ms // 1000 + 1,
+                 recent_key=progress_recent_key(user_id, course_id), min_interval_ms=interval_ms)
+
+
+def progress_recalculation_queue(*, batch: DispatchBatch, user_id: int, course_id: str,
+                                 delay_ms: int) -> None:
+    """Add a claimed recalculation to a batch of derived work."""
+    batch.add(task_name=RECALCULATE_COURSE, kwargs={"user_id": user_id, "course_id": course_id},
+              key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
+              countdown=delay_ms / 1000 if delay_ms else None)
+
+
 def progress_recalculation_request(*, user_id: int, course_id: str) -> bool:
     """Queue RECALCULATE_COURSE unless one is already queued for this learner and course."""
-    marker = progress_pending_key(user_id, course_id)
-    interval_ms = settings.PROGRESS_RECALC_MIN_INTERVAL_MS
-    delay_ms = 0
-    try:
-        delay_ms = redis_client().eval(
-            _REQUEST_RECALCULATION, 2, marker, progress_recent_key(user_id, course_id),
-            PENDING_TTL_SECONDS + interval_ms // 1000 + 1, interval_ms)
-        if delay_ms < 0:
-            return False  # coalesced into the queued recalculation, which has not started yet
-    except redis.exceptions.RedisError:
-        logger.warning("cache unavailable, queueing recalculation without coalescing")
-    queued = task_dispatch(
-        task_name=RECALCULATE_COURSE,
-        kwargs={"user_id": user_id, "course_id": course_id},
-        key=f"{RECALCULATE_COURSE}:{user_id}:{course_id}",
-        countdown=delay_ms / 1000 if delay_ms else None,
-    )
+    claim = progress_recalculation_claim(user_id=user_id, course_id=course_id)
+    [delay_ms] = claims_take([claim])
+    if delay_ms is None:
+        return False  # coalesced into the queued recalculation, which has not started yet
+    batch = DispatchBatch()
+    progress_recalculation_queue(batch=batch, user_id=user_id, course_id=course_id,
+                                 delay_ms=delay_ms)
+    queued = batch.send()
     if not queued:
-        _marker_clear(marker)
+        claims_release([claim])
     return queued
 
 

@@ -69,8 +69,10 @@ def celery_worker():
     """A real Celery worker consuming the real Redis broker, in a thread of this process."""
     redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
     queues = ",".join(q.name for q in celery_app.conf.task_queues)
+    # With heartbeats on, as a real worker runs: its event dispatcher is then live, so a monitor
+    # (Flower) can switch task events on.
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues.split(","),
-                      shutdown_timeout=30) as worker:
+                      shutdown_timeout=30, without_heartbeat=False) as worker:
         yield worker
 
 

@@ -136,6 +136,9 @@ AUTH_TOKEN_TTL_SECONDS = env_int("AUTH_TOKEN_TTL_SECONDS", 30 * 24 * 3600)
 # How long a process trusts a token it has checked before asking the SQL database again: a
 # revocation made through another process, a deactivated or demoted user, takes that long.
 AUTH_TOKEN_CACHE_SECONDS = env_int("AUTH_TOKEN_CACHE_SECONDS", 30)
+# How long a process keeps a learner's access to a course it has checked (hot reads then skip
+# MongoDB); an unenrollment made through another process closes reads there that much later.
+ACCESS_CACHE_SECONDS = env_int("ACCESS_CACHE_SECONDS", 30)
 
 # --- HTTPS and cookies: on when DEBUG is off, each switchable for a plain-HTTP lab -------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -231,7 +234,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", CELERY_TASK_TIME_LIMIT + 60),
     "socket_connect_timeout": CELERY_BROKER_CONNECTION_TIMEOUT,
     "socket_timeout": 5,
-    "retry_on_timeout": True,
+    # A publish that timed out may have been pushed already: it is not replayed blindly; the
+    # outbox publishes it again. (Also what lets kombu pipeline several publishes.)
+    "retry_on_timeout": False,
     # A killed worker's unacked message is restored by the next scan after visibility_timeout;
     # scan every interval (throttle 1) instead of kombu's default of every 10th interval.
     "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),

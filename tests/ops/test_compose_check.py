@@ -33,7 +33,7 @@ def test_the_projects_compose_file_is_valid(tmp_path):
 
 @pytest.mark.parametrize(("old", "new", "message"), [
     # The schema: a misspelled key, a wrong type.
-    ("    command: celery -A config worker", "    comand: celery -A config worker", "'comand' was unexpected"),
+    ("    command: celery -A config beat", "    comand: celery -A config beat", "'comand' was unexpected"),
     ('      - "127.0.0.1:${API_PORT:-8000}:8000"', '      "127.0.0.1:${API_PORT:-8000}:8000"', "ports"),
     # What the schema cannot see.
     ("      redis: {condition: service_healthy}\n    healthcheck:\n      test: [\"CMD\", \"python\"",

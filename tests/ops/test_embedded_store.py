@@ -3,6 +3,7 @@ concurrent writes to one document neither fail nor get lost."""
 from __future__ import annotations
 
 import threading
+import time
 
 import mongoengine
 import pytest
@@ -35,3 +36,27 @@ def test_threads_updating_and_reading_one_document_lose_nothing_and_never_fail()
     assert errors == []
     assert stored["version"] == threads * rounds
     assert len(stored["best"]) == threads * rounds
+
+
+def test_lookups_by_id_answer_like_a_scan_would_but_without_scanning():
+    collection = mongoengine.get_db()["embedded_store_ids"]
+    collection.insert_many([{"_id": f"{n}:course", "n": n, "tags": ["a"]} for n in range(20_000)])
+    assert collection.find_one({"_id": "7:course"})["n"] == 7
+    assert collection.find_one({"_id": "7:course", "n": 8}) is None  # the rest of the filter holds
+    assert collection.find_one({"_id": "missing"}) is None
+    assert collection.count_documents({"_id": "9:course", "n": {"$lt": 10}}) == 1
+    assert [d["n"] for d in collection.find({"_id": {"$in": ["1:course", "2:course"]}})] == [1, 2]
+    collection.update_one({"_id": "5:course", "n": 5}, {"$inc": {"n": 100}})
+    collection.update_one({"_id": "new:course"}, {"$set": {"n": -1}}, upsert=True)
+    assert collection.find_one({"_id": "5:course"})["n"] == 105
+    assert collection.count_documents({}) == 20_001
+
+    def timed(query: dict, repeat: int) -> float:
+        started = time.perf_counter()
+        for _ in range(repeat):
+            collection.find_one(query)
+        return (time.perf_counter() - started) / repeat
+
+    by_id, scanned = timed({"_id": "19999:course"}, 200), timed({"n": 19_999}, 3)
+    # A scan tests 20,000 documents; the lookup one. Even on a busy machine that is 100x apart.
+    assert by_id * 100 < scanned, (by_id, scanned)

@@ -1,4 +1,5 @@
-"""Flower behind basic auth sees REBUILD_LEADERBOARD runs and retries (task events are on)."""
+"""Flower behind basic auth sees REBUILD_LEADERBOARD runs and retries: workers send no task
+events of their own accord, Flower switches them on when it starts."""
 from __future__ import annotations
 
 import base64
@@ -49,9 +50,11 @@ def flower(celery_worker, tmp_path):
                                 "--address=127.0.0.1", f"--port={PORT}"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        # Flower knows the worker once it has received its events.
         wait_until(lambda: celery_worker.hostname.encode() in get("/api/workers?refresh=1")[1],
                    timeout=40, interval=0.5)
+        # Task events flow once Flower has asked for them (a few seconds after it starts):
+        # until then, probes run unseen.
+        wait_until(_probe_seen, timeout=40, interval=1)
         yield
     finally:
         process.send_signal(signal.SIGTERM)
@@ -61,6 +64,14 @@ def flower(celery_worker, tmp_path):
             process.kill()
             process.wait()
         log.close()
+
+
+def _probe_seen() -> bool:
+    """Send a no-op task (Celery's built-in accumulate); True once Flower has seen one run."""
+    celery_app.send_task("celery.accumulate", args=(1,), queue="celery")
+    status, body = get("/api/tasks")
+    return status == 200 and any(t["name"] == "celery.accumulate" and t["state"] == "SUCCESS"
+                                 for t in json.loads(body).values())
 
 
 def test_flower_needs_basic_auth_and_shows_rebuilds_and_retries(flower, staff_client):
@@ -89,4 +100,4 @@ def test_flower_needs_basic_auth_and_shows_rebuilds_and_retries(flower, staff_cl
     metrics = get("/metrics")[1].decode()
     assert 'flower_events_total{task="TEST_OPS_FLAKY",type="task-retried"' in metrics
     assert 'flower_events_total{task="REBUILD_LEADERBOARD",type="task-succeeded"' in metrics
-    assert celery_app.conf.worker_send_task_events and celery_app.conf.task_send_sent_event
+    assert not celery_app.conf.worker_send_task_events and not celery_app.conf.task_send_sent_event
