@@ -14,6 +14,7 @@ from config.celery import app as celery_app
 from config.documents import OutboxEntry
 from flows.attempts import _attempt_follow_up
 from flows.erasure import erasures_repair
+from leaderboard.services import leaderboard_course_rebuild
 from learning.correction_documents import ArchivedAttempt, MarkOverride, UserErasure
 from learning.documents import ContentAttempt, Enrollment, LearnerProfile
 from learning.services.erasure import user_erasure_open
@@ -61,6 +62,10 @@ def test_an_erased_user_is_gone_from_boards_profile_and_tokens(world):
     assert LearnerProfile.objects(user_id=world.ada_id).count() == 0
     world.board_becomes([(world.bob_id, 5)])
     world.board_becomes([(world.bob_id, 5)], window="week")
+    # A rebuild from MongoDB agrees: the anonymous id keeps Ada's override, but never ranks.
+    leaderboard_course_rebuild(course_id=world.course_id)  # what REBUILD_LEADERBOARD runs
+    assert world.board() == [(world.bob_id, 5)]
+    assert world.board(window="week") == [(world.bob_id, 5)]
     me = world.staff.get(world.course + f"leaderboard/users/{world.ada_id}/").json()
     assert me["rank"] is None
 
