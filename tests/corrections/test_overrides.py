@@ -222,3 +222,22 @@ def test_the_board_counts_an_override_from_the_moment_it_was_set(world):
     assert {name: score[0] for name, score in scores.items()} == {"all": 800, week.name: 800}
     rebuilt = scores_aggregate(course_id=world.course_id, window=week)
     assert rebuilt[world.ada_id] == scores[week.name]
+
+
+def test_a_learner_never_sees_override_marks_their_items_policy_hides(world):
+    hidden = world.staff.patch(world.course, {"attempt_policy": {"reveal_marks": "never"}},
+                               format="json")
+    assert hidden.status_code == 200, hidden.content
+    world.quiz1_attempt(world.ada, right=1)
+    _override(world, world.ada_id, world.quiz1, 8)
+    own = world.ada.get(world.course + "overrides/").json()["results"]
+    assert [(o["marks"], o["marks_hidden"]) for o in own] == [(None, True)]
+    history = world.ada.get(world.course + "overrides/changes/").json()["results"]
+    assert [(c["marks"], c["previous_marks"], c["marks_hidden"]) for c in history] == [
+        (None, None, True)]
+    staff_view = world.staff.get(world.course + "overrides/").json()["results"]
+    assert [(o["marks"], o["marks_hidden"]) for o in staff_view] == [(8, False)]
+    world.settled(world.staff, lambda p: p["marks_obtained"] == 8, user_id=world.ada_id)
+    progress = world.progress(world.ada)
+    assert _item(progress, world.quiz1)["best_marks"] is None  # hidden from the learner too
+    assert _item(progress, world.quiz1)["overridden"] is True
