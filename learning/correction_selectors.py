@@ -107,3 +107,29 @@ def override_removals_count(*, cause: str) -> int:
 def user_erasure_get(*, user_id: int) -> UserErasure | None:
     """The erasure of a user, if one was asked for."""
     return UserErasure.objects(id=user_id).first()
+
+
+def corrections_history_get(*, course_id: str | ObjectId, user_id: int,
+                            content_id: str | None = None,
+                            since: datetime | None = None) -> list[dict]:
+    """A learner's corrections in a course as attempt-history entries, newest first: one per
+    override change (on `content_id` only, if given) and one per reset (none when filtering by
+    item). The attempt history merges them with the attempts by `at`; a learner has few."""
+    oid = object_id_parse(course_id, what="course_id")
+    changes = MarkOverride.objects(course_id=oid, user_id=user_id)
+    if content_id is not None:
+        changes = changes.filter(item_id=object_id_parse(content_id, what="content_id"))
+    if since is not None:
+        changes = changes.filter(changed_at__gte=since)
+    entries = [{"type": "override", "id": str(c.id), "at": c.changed_at,
+                "content_id": str(c.item_id), "action": c.action, "marks": c.marks,
+                "previous_marks": c.previous_marks, "reason": c.reason, "by": c.changed_by}
+               for c in changes]
+    if content_id is None:
+        resets = CourseReset.objects(course_id=oid, user_id=user_id)
+        if since is not None:
+            resets = resets.filter(reset_at__gte=since)
+        entries += [{"type": "reset", "id": str(r.id), "at": r.reset_at, "content_id": None,
+                     "reason": r.reason, "by": r.reset_by,
+                     "archived_attempts": r.archived_attempts} for r in resets]
+    return sorted(entries, key=lambda entry: entry["at"], reverse=True)

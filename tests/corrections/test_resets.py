@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from flows.attempts import _attempt_follow_up, attempt_followups_repair
 from learning.correction_documents import ArchivedAttempt, CourseReset, MarkOverride
+from learning.correction_selectors import corrections_history_get
 from learning.documents import AttemptSummary, ContentAttempt
 from learning.services.corrections import course_reset_store
 from progress.documents import CourseProgress
@@ -176,3 +177,21 @@ def test_learners_may_not_reset_and_bad_resets_get_a_4xx(world, make_user):
     assert_error(world.staff.post(f"/api/v1/courses/0123456789abcdef01234567/learners/"
                                   f"{world.ada_id}/reset/", {"reason": REASON}, format="json"), 404)
     assert CourseReset.objects.count() == 0
+
+
+def test_the_history_selector_lists_a_learners_corrections_newest_first(world):
+    """What the attempt history merges: override changes and resets as entries with `at`."""
+    world.quiz1_attempt(world.ada, right=1)
+    assert world.staff.post(world.course + "overrides/",
+                            {"user_id": world.ada_id, "content_id": world.quiz1, "marks": 9,
+                             "reason": "Regraded."}, format="json").status_code == 202
+    assert _reset(world, world.ada_id).status_code == 202
+    entries = corrections_history_get(course_id=world.course_id, user_id=world.ada_id)
+    assert [(e["type"], e.get("action"), e["reason"]) for e in entries] == [
+        ("override", "removed", f"Course reset: {REASON}"),  # the reset's step, just after it
+        ("reset", None, REASON), ("override", "set", "Regraded.")]
+    assert [e["at"] for e in entries] == sorted((e["at"] for e in entries), reverse=True)
+    only_quiz = corrections_history_get(course_id=world.course_id, user_id=world.ada_id,
+                                        content_id=world.quiz1)
+    assert [e["type"] for e in only_quiz] == ["override", "override"]
+    assert corrections_history_get(course_id=world.course_id, user_id=world.bob_id) == []
