@@ -86,6 +86,7 @@ def override_remove(*, actor: AbstractBaseUser, course_id: str, data: dict) -> M
 def _follow_up_or_leave(change: MarkOverride) -> None:
     try:
         _override_follow_up(change)
+        change.followup_pending = None  # as stored now: the answer says it is applied
     except FOLLOW_UP_ERRORS as exc:
         # The change is stored and flagged: the sweep applies it once the stores answer.
         logger.warning("override %s stored, follow-up left to the sweep: %s", change.id, exc)

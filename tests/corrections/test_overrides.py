@@ -53,7 +53,8 @@ def test_an_override_that_lowers_marks_shows_on_progress_grade_and_boards(world)
 
     change = _override(world, world.ada_id, world.quiz1, 2)
     assert (change["action"], change["marks"], change["previous_marks"], change["reason"],
-            change["changed_by"]) == ("set", 2, None, REASON, world.staff_id)
+            change["changed_by"], change["pending"]) == ("set", 2, None, REASON, world.staff_id,
+                                                        False)
 
     after = world.settled(world.ada, lambda p: p["marks_obtained"] == 2)
     quiz = _item(after, world.quiz1)
