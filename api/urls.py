@@ -8,6 +8,7 @@ from api.analytics import views as analytics
 from api.auth import TokenView
 from api.converters import ObjectIdConverter
 from api.leaderboard import views as leaderboard
+from api.learning import corrections
 from api.learning import views as learning
 from api.progress import views as progress
 
@@ -37,6 +38,15 @@ urlpatterns = [
          name="leaderboard-user"),
     path(COURSE + "leaderboard/config/", leaderboard.LeaderboardConfigView.as_view(),
          name="leaderboard-config"),
+    path("v1/users/<str:user_id>/", corrections.UserDetailView.as_view(), name="user-detail"),
+    path(COURSE + "overrides/", corrections.CourseOverridesView.as_view(), name="course-overrides"),
+    path(COURSE + "overrides/remove/", corrections.CourseOverrideRemoveView.as_view(),
+         name="course-overrides-remove"),
+    path(COURSE + "overrides/changes/", corrections.CourseOverrideChangesView.as_view(),
+         name="course-overrides-changes"),
+    path(COURSE + "learners/<str:user_id>/reset/", corrections.LearnerResetView.as_view(),
+         name="learner-reset"),
+    path(COURSE + "resets/", corrections.CourseResetsView.as_view(), name="course-resets"),
     path("v1/analytics/active-learners/", analytics.ActiveLearnersView.as_view(),
          name="analytics-active-learners"),
     path("v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),

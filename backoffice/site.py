@@ -15,6 +15,10 @@ _ENTRIES = (
     ("Attempts", "ContentAttempt", "lms_attempt_list", None, False),
     ("Progress", "CourseProgress", "lms_progress_list", None, False),
     ("Activity log", "ActivityLog", "lms_activity_list", None, False),
+    ("Mark overrides", "MarkOverride", "lms_override_list", None, False),
+    ("Course resets", "CourseReset", "lms_reset_list", None, False),
+    ("Archived attempts", "ArchivedAttempt", "lms_archived_attempt_list", None, False),
+    ("User erasures", "UserErasure", "lms_erasure_list", None, False),
 )
 
 
@@ -24,7 +28,7 @@ class LmsAdminSite(AdminSite):
     index_title = "Site administration"
 
     def get_urls(self):
-        from backoffice.views import courses, items, records, section
+        from backoffice.views import corrections, courses, items, records, section
 
         view = self.admin_view
         ours = [
@@ -47,6 +51,11 @@ class LmsAdminSite(AdminSite):
             path("data/activity/", view(records.activity_list), name="lms_activity_list"),
             path("data/activity/<str:event_id>/", view(records.activity_detail),
                  name="lms_activity_detail"),
+            path("data/overrides/", view(corrections.override_list), name="lms_override_list"),
+            path("data/resets/", view(corrections.reset_list), name="lms_reset_list"),
+            path("data/archived-attempts/", view(corrections.archived_attempt_list),
+                 name="lms_archived_attempt_list"),
+            path("data/erasures/", view(corrections.erasure_list), name="lms_erasure_list"),
         ]
         # Ours first: Django's own URLs end with a catch-all.
         return ours + super().get_urls()

@@ -15,8 +15,10 @@ from redis.exceptions import RedisError
 
 from config.dispatch import outbox_sweep
 from flows.attempts import attempt_followups_repair
+from flows.corrections import override_followups_repair, reset_followups_repair
 from flows.courses import course_fanouts_repair
 from flows.enrollments import enrollment_followups_repair
+from flows.erasure import erasures_repair
 from progress.services import progress_completion_announce, progress_completions_unannounced
 
 logger = logging.getLogger(__name__)
@@ -39,6 +41,9 @@ STEPS: dict[str, Callable[[], int]] = {
     "attempts_repaired": lambda: attempt_followups_repair(older_than_seconds=GRACE_SECONDS),
     "enrollments_repaired": lambda: enrollment_followups_repair(older_than_seconds=GRACE_SECONDS),
     "fanouts_repaired": lambda: course_fanouts_repair(older_than_seconds=GRACE_SECONDS),
+    "overrides_repaired": lambda: override_followups_repair(older_than_seconds=GRACE_SECONDS),
+    "resets_repaired": lambda: reset_followups_repair(older_than_seconds=GRACE_SECONDS),
+    "erasures_repaired": lambda: erasures_repair(older_than_seconds=GRACE_SECONDS),
     "completions_announced": completions_announce,
     "requeued": outbox_sweep,
 }

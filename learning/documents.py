@@ -122,6 +122,8 @@ class AttemptSummary(StoredDocument):
     `$max`, completion marks with `$addToSet`. Applying an attempt twice changes nothing but
     `version`, which every merge raises: it orders computations made from the summary, so an
     older one never overwrites a newer one (anchored here, it survives any loss of Redis).
+    Staff corrections are the exceptions, and raise `version` too: an override sits beside
+    `best_marks` (never lowering them), a reset or erasure empties the summary in one write.
     """
 
     id = StringField(primary_key=True)  # learner_course_key(user_id, course_id)
@@ -136,6 +138,14 @@ class AttemptSummary(StoredDocument):
     attempt_counts = DictField()
     last_attempt_at = DictField()
     late_items = ListField(StringField())  # items with an attempt made after their due moment
+    # Staff corrections (learning.services.corrections): the marks overrides in force (item id ->
+    # marks; they replace best_marks), the revision each came from, the last revision taken,
+    # and the last reset (attempts submitted up to `reset_at` are never merged again).
+    overrides = DictField()
+    override_revisions = DictField()
+    override_revision = IntField(default=0)
+    reset_at = DateTimeField()
+    reset_id = StringField()
 
     meta = {"collection": "attempt_summaries", "indexes": ["course_id"]}
 
@@ -153,3 +163,13 @@ class LearnerProfile(StoredDocument):
     avatar_url = StringField(default="", max_length=500)
 
     meta = {"collection": "learner_profiles"}
+
+
+# Staff corrections live beside the attempts; imported here so every reader of the catalogue's
+# documents (index creation included) knows them.
+from learning.correction_documents import (  # noqa: E402, F401
+    ArchivedAttempt,
+    CourseReset,
+    MarkOverride,
+    UserErasure,
+)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from bson import ObjectId
@@ -107,14 +107,23 @@ def _outline_remember(outline: Outline) -> Outline:
 
 
 def attempt_facts_get(*, user_id: int, course_id: str | ObjectId) -> list[AttemptFact]:
-    """All of one learner's attempts in one course, in one read."""
+    """All of one learner's attempts in one course, in one read; the marks of items staff
+    overrode (one more read, of the summary) replace the attempts' marks."""
     oid = object_id_parse(course_id, what="course_id")
     cursor = ContentAttempt._get_collection().find(
         {"course_id": oid, "user_id": user_id},
         {"_id": 0, "item_id": 1, "marks": 1, "completed": 1},  # only what the calculation reads
     )
-    return [AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")))
-            for doc in cursor]
+    facts = [AttemptFact(str(doc["item_id"]), doc.get("marks"), bool(doc.get("completed")))
+             for doc in cursor]
+    summary = AttemptSummary._get_collection().find_one({"_id": learner_course_key(user_id, oid)},
+                                                        {"_id": 0, "overrides": 1}) or {}
+    overrides = summary.get("overrides") or {}
+    if not overrides:
+        return facts
+    return [*(AttemptFact(fact.item_id, None, fact.completed) if fact.item_id in overrides
+              else fact for fact in facts),
+            *(AttemptFact(item_id, marks, False) for item_id, marks in overrides.items())]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,20 +135,24 @@ class SummaryRead:
     attempt_counts: dict[str, int]
     last_attempt_at: dict[str, datetime]
     late_items: set[str]
+    overrides: dict[str, float] = field(default_factory=dict)  # item id -> marks set by staff
 
 
 def attempt_summary_get(*, user_id: int, course_id: str | ObjectId) -> SummaryRead:
     """Per item, the best marks and completion of a learner's merged attempts, in one read by id;
-    version 0 when the learner has no merged attempt yet."""
+    version 0 when the learner has no merged attempt yet. Marks staff set for an item replace
+    its best marks (higher or lower; removing the override brings the best attempt back)."""
     oid = object_id_parse(course_id, what="course_id")
     doc = AttemptSummary._get_collection().find_one({"_id": learner_course_key(user_id, oid)}) or {}
     best_marks, done_items = doc.get("best_marks") or {}, set(doc.get("done_items") or ())
-    facts = [AttemptFact(item_id, best_marks.get(item_id), item_id in done_items)
-             for item_id in best_marks.keys() | done_items]
+    overrides = doc.get("overrides") or {}
+    marks = {**best_marks, **overrides}
+    facts = [AttemptFact(item_id, marks.get(item_id), item_id in done_items)
+             for item_id in marks.keys() | done_items]
     return SummaryRead(facts=facts, version=doc.get("version", 0),
                        attempt_counts=doc.get("attempt_counts") or {},
                        last_attempt_at=doc.get("last_attempt_at") or {},
-                       late_items=set(doc.get("late_items") or ()))
+                       late_items=set(doc.get("late_items") or ()), overrides=overrides)
 
 
 def attempt_summary_version(*, user_id: int, course_id: str | ObjectId) -> int:

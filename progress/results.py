@@ -15,11 +15,13 @@ DUE_SOON_DAYS = 7
 
 @dataclass(frozen=True, slots=True)
 class ItemActivity:
-    """What the attempt summary counts per item besides marks: attempts, the last, lateness."""
+    """What the attempt summary counts per item besides marks: attempts, the last, lateness,
+    and whether staff set the item's marks (an override)."""
 
     attempts: int = 0
     last_attempt_at: datetime | None = None
     late: bool = False
+    overridden: bool = False
 
 
 _NOTHING_YET = ItemActivity()
@@ -62,6 +64,8 @@ def element_results(outline: Outline, *, best: dict[str, float], completed: set[
                     "last_attempt_at": _iso(seen.last_attempt_at),
                     "passed": _passed(item, marks, done), "late": seen.late,
                     "due_at": _iso(due), "marks_shown": visible,
+                    # Only when true: the stored results of most learners stay as small.
+                    **({"overridden": True} if seen.overridden else {}),
                 })
                 l_totals.add(item, marks, done, visible)
                 if due is not None and not done:

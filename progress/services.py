@@ -97,11 +97,13 @@ class ProgressComputation:
 
 
 def activity_of(summary: SummaryRead) -> dict[str, ItemActivity]:
-    """Attempts, last attempt and lateness per item, as the calculation takes them."""
-    items = summary.attempt_counts.keys() | summary.last_attempt_at.keys() | summary.late_items
+    """Attempts, last attempt, lateness and overrides per item, as the calculation takes them."""
+    items = (summary.attempt_counts.keys() | summary.last_attempt_at.keys() | summary.late_items
+             | summary.overrides.keys())
     return {item_id: ItemActivity(attempts=summary.attempt_counts.get(item_id, 0),
                                   last_attempt_at=summary.last_attempt_at.get(item_id),
-                                  late=item_id in summary.late_items) for item_id in items}
+                                  late=item_id in summary.late_items,
+                                  overridden=item_id in summary.overrides) for item_id in items}
 
 
 def progress_recalculation_claim(*, user_id: int, course_id: str) -> Claim:

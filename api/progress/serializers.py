@@ -34,6 +34,9 @@ class ItemResultSerializer(serializers.Serializer):
                                                 "videos and articles, and while marks are hidden.")
     late = serializers.BooleanField(help_text="An attempt came after the item's due moment.")
     due_at = serializers.DateTimeField(allow_null=True, help_text="When it is due for this learner.")
+    overridden = serializers.BooleanField(default=False,
+                                          help_text="Staff set this item's marks (an override "
+                                                    "replaces the best attempt's marks).")
 
     def to_representation(self, item):
         body = super().to_representation(item)

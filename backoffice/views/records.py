@@ -16,6 +16,7 @@ from backoffice.listing import (
     paginate,
 )
 from backoffice.views.common import admin_url, number, page_render, pretty_json, when
+from backoffice.views.corrections import learner_correction_fields
 from learning.documents import ITEM_KINDS
 from learning.selectors import course_outline_get
 from progress.selectors import progress_payload
@@ -95,6 +96,8 @@ def attempt_detail(request: HttpRequest, attempt_id: str) -> HttpResponse:
         ("graded by", _user_cell(selectors.usernames(user_ids=[attempt.graded_by]),
                                  attempt.graded_by).text),
         ("submitted", when(attempt.submitted_at)),
+        *learner_correction_fields(user_id=attempt.user_id, course_id=attempt.course_id,
+                                   item_id=str(attempt.item_id)),
     ]
     return _detail(request, "Attempt", "lms_attempt_list", "Attempts", fields)
 
@@ -141,6 +144,7 @@ def progress_detail(request: HttpRequest, progress_id: str) -> HttpResponse:
         ("unlocked", pretty_json(payload["unlocked"])),
         ("locked", pretty_json(payload["locked"])),
         ("completed item ids", pretty_json(doc.get("completed_item_ids") or [])),
+        *learner_correction_fields(user_id=doc["user_id"], course_id=doc["course_id"]),
     ]
     return _detail(request, "Progress", "lms_progress_list", "Progress", fields)
 

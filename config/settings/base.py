@@ -376,6 +376,10 @@ OUTBOX_MAX_BACKOFF_SECONDS = env_int("OUTBOX_MAX_BACKOFF_SECONDS", 3600)
 # After a failed publish, park work without trying the broker for this long, so a broker
 # outage costs one timeout, not one per request. The pending sweep always tries.
 BROKER_CIRCUIT_OPEN_SECONDS = env_int("BROKER_CIRCUIT_OPEN_SECONDS", 5)
+# A user's erasure stays open this long after it finished: the sweep runs it again meanwhile,
+# catching work that was in flight (a task's hard time limit is the bound), then forgets the
+# anonymous id (docs/decisions.md, "Erasure").
+ERASURE_RECHECK_SECONDS = env_int("ERASURE_RECHECK_SECONDS", 900)
 
 # --- Operations ---------------------------------------------------------------------------------
 # Workers stamp a heartbeat in Redis; /readyz fails when the newest is older than the max age.

@@ -18,6 +18,7 @@ from learning.documents import (
 from learning.outline import ItemSpec
 from learning.policy import AttemptPolicy
 from learning.selectors import object_id_parse
+from learning.services.corrections import attempt_fenced_archive, moment_ms
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +149,8 @@ def attempt_summary_merge(*, attempt: ContentAttempt) -> None:
     """Raise the learner's summary to cover one stored attempt (creating it if needed).
 
     `$max` and `$addToSet` never lower what is stored, so concurrent merges and repeats are safe;
-    `$inc` of the version tells the computations made after it from those made before.
+    `$inc` of the version tells the computations made after it from those made before. An
+    attempt submitted before the summary's last reset is refused and archived with that reset.
     """
     item_id = str(attempt.item_id)
     update: dict = {
@@ -165,9 +167,12 @@ def attempt_summary_merge(*, attempt: ContentAttempt) -> None:
         added["late_items"] = item_id
     if added:
         update["$addToSet"] = added
-    key = learner_course_key(attempt.user_id, attempt.course_id)
+    query = {"_id": learner_course_key(attempt.user_id, attempt.course_id),
+             "$or": [{"reset_at": None},
+                     {"reset_at": {"$lt": moment_ms(attempt.submitted_at)}}]}
     collection = AttemptSummary._get_collection()
     try:
-        collection.update_one({"_id": key}, update, upsert=True)
-    except DuplicateKeyError:  # a concurrent merge created it a moment ago
-        collection.update_one({"_id": key}, update)
+        collection.update_one(query, update, upsert=True)
+    except DuplicateKeyError:  # a concurrent merge created it a moment ago, or a reset fenced it
+        if not collection.update_one(query, update).matched_count:
+            attempt_fenced_archive(attempt=attempt)

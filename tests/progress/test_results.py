@@ -76,7 +76,8 @@ def test_progress_shows_each_item_lesson_and_section_from_the_same_computation(
     assert q1["last_attempt_at"] is not None
     assert items[ids["Q2"]] | {"last_attempt_at": None} == {
         "id": ids["Q2"], "completed": False, "best_marks": None, "max_marks": 10, "attempts": 0,
-        "last_attempt_at": None, "passed": False, "late": False, "due_at": None}
+        "last_attempt_at": None, "passed": False, "late": False, "due_at": None,
+        "overridden": False}
     assert items[ids["Watch"]]["passed"] is None
     assert items[ids["Project"]]["best_marks"] == 30 and items[ids["Project"]]["passed"] is True
     basics, project = progress["sections"]
