@@ -7,6 +7,7 @@ Faults that take a broker or a Redis away from the session worker run in process
 """
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -16,13 +17,16 @@ from django.conf import settings
 from django.utils import timezone
 from pymongo.errors import AutoReconnect
 
+from config.dispatch import task_dispatch
 from config.documents import OutboxEntry
 from flows.consistency import consistency_check
 from leaderboard import keys as board_keys
 from leaderboard.scoring import ALL_TIME
 from leaderboard.services import leaderboard_rebuild_request
 from learning.documents import ContentAttempt
+from learning.services import attempt_summary_merge
 from progress.documents import CourseProgress
+from progress.services import progress_compute
 from tests.conftest import wait_until
 from tests.factories import item_ids
 from tests.reliability.faults import fleet_make, queues_delete
@@ -145,3 +149,60 @@ def test_a_rebuild_killed_half_way_leaves_the_board_to_a_new_rebuild_soon(fleet,
                              timeout=settings.LEADERBOARD_REBUILD_LEASE_SECONDS + 20)
     assert seconds < settings.LEADERBOARD_REBUILD_LEASE_SECONDS + 15
     wait_until(lambda: not cache.exists(board_keys.board_tmp_key(cid, name)), timeout=5)
+
+
+def test_concurrent_course_edits_under_load_store_one_outline_per_round_and_converge(
+        fleet, client_for, staff):
+    """Two editors add an item to the course at the same moment, round after round, while
+    learners make attempts: per round one edit is stored (the other gets 412/409), and every
+    learner's progress ends computed against the last outline."""
+    url = f"/api/v1/courses/{fleet.course_id}/"
+    both_ready = threading.Barrier(2)
+    results: dict[str, list[int]] = {"ann": [], "bea": []}
+
+    def editor(name: str) -> None:
+        client = client_for(staff)
+        for n in range(4):
+            read = client.get(url)
+            body = read.json()
+            body["sections"][-1]["lessons"][-1]["items"].append({"title": f"{name}-{n}", "kind": "video"})
+            both_ready.wait(timeout=30)
+            response = client.put(url, body, format="json", HTTP_IF_MATCH=read["ETag"])
+            results[name].append(response.status_code)
+            both_ready.wait(timeout=30)
+
+    threads = [threading.Thread(target=editor, args=(name,)) for name in results]
+    for thread in threads:
+        thread.start()
+    fleet.drive(12)
+    for thread in threads:
+        thread.join(timeout=60)
+    for n in range(4):
+        assert sorted((results["ann"][n], results["bea"][n]))[0] == 200, results
+        assert sorted((results["ann"][n], results["bea"][n]))[1] in (409, 412), results
+    course = fleet.staff_client.get(url).json()
+    assert len(item_ids(course)) == 5 + 4
+    fleet.converge("concurrent course edits under load", timeout=30)
+
+
+def test_recalculations_killed_half_way_converge_when_their_messages_come_back(fleet):
+    """A worker killed mid-recalculation leaves its markers (pending cleared, running set) and an
+    unacknowledged message; nothing was stored. The message comes back (visibility timeout, or
+    the outbox sweep) and the run completes."""
+    fleet.converge("baseline", timeout=30)
+    ids = item_ids(fleet.course)
+    for user, _client in fleet.learners:
+        ContentAttempt(user_id=user.pk, course_id=fleet.course_id, item_id=ids[4], kind="quiz",
+                       marks=4.0).save()
+        progress_compute(user_id=user.pk, course_id=fleet.course_id)  # then the process died
+        attempt = ContentAttempt.objects(user_id=user.pk, item_id=ids[4]).first()
+        attempt_summary_merge(attempt=attempt)
+    assert not consistency_check(course_ids=[fleet.course_id]).ok
+    for user, _client in fleet.learners:  # what the broker delivers again
+        task_dispatch(task_name="RECALCULATE_COURSE",
+                      kwargs={"user_id": user.pk, "course_id": fleet.course_id},
+                      key=f"RECALCULATE_COURSE:{user.pk}:{fleet.course_id}")
+        task_dispatch(task_name="UPDATE_LEADERBOARD",
+                      kwargs={"user_id": user.pk, "course_id": fleet.course_id},
+                      key=f"UPDATE_LEADERBOARD:{fleet.course_id}:{user.pk}")
+    fleet.converge("worker killed during recalculations", timeout=30)
