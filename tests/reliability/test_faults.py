@@ -8,6 +8,7 @@ Faults that take a broker or a Redis away from the session worker run in process
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -22,7 +23,7 @@ from config.documents import OutboxEntry
 from flows.consistency import consistency_check
 from leaderboard import keys as board_keys
 from leaderboard.scoring import ALL_TIME
-from leaderboard.services import leaderboard_rebuild_request
+from leaderboard.services import leaderboard_board_rebuild, leaderboard_rebuild_request
 from learning.documents import ContentAttempt
 from learning.services import attempt_summary_merge
 from progress.documents import CourseProgress
@@ -206,3 +207,23 @@ def test_recalculations_killed_half_way_converge_when_their_messages_come_back(f
                       kwargs={"user_id": user.pk, "course_id": fleet.course_id},
                       key=f"UPDATE_LEADERBOARD:{fleet.course_id}:{user.pk}")
     fleet.converge("worker killed during recalculations", timeout=30)
+
+
+def test_a_live_rebuild_keeps_its_lease_past_its_length_and_others_wait_for_it(fleet, settings):
+    """The lease is renewed while the rebuild runs: a rebuild longer than the lease keeps the
+    board to itself, and a second one is told how long to wait."""
+    settings.LEADERBOARD_REBUILD_LEASE_SECONDS = 1
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    lock = board_keys.rebuild_lock_key(fleet.course_id, ALL_TIME.name)
+    seen = []
+
+    def slow(done: int, total: int) -> None:
+        time.sleep(1.6)  # longer than the lease
+        seen.append((cache.ttl(lock),
+                     leaderboard_board_rebuild(course_id=fleet.course_id, window=ALL_TIME)))
+
+    result = leaderboard_board_rebuild(course_id=fleet.course_id, window=ALL_TIME, progress=slow)
+    assert result["members"] >= 1
+    ttl, second = seen[-1]
+    assert ttl > 0 and second["skipped"] is True and second["busy_seconds"] >= 1
+    assert not cache.exists(lock)
