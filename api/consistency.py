@@ -27,6 +27,9 @@ class ConsistencySerializer(serializers.Serializer):
     boards_missing = serializers.ListField(
         child=serializers.DictField(), help_text="Boards not in Redis (flushed, evicted); their "
         "next reader has a worker rebuild them.")
+    followups_pending = serializers.IntegerField(
+        help_text="Accepted attempts whose follow-up (summary merge, queued work) a failed request "
+        "left to the pending sweep.")
 
 
 EXAMPLE = {"ok": False, "courses": 1, "learners": 2, "boards": 2,
@@ -35,7 +38,8 @@ EXAMPLE = {"ok": False, "courses": 1, "learners": 2, "boards": 2,
                                "expected": {"completed_items": 3}, "served": {"completed_items": 2}}],
            "board_diffs": [],
            "boards_missing": [{"course_id": "6650f0c2a1b2c3d4e5f60718", "window": "week:2026-W48",
-                               "expected_members": 2}]}
+                               "expected_members": 2}],
+           "followups_pending": 0}
 
 
 class CourseConsistencyView(APIView):

@@ -8,7 +8,8 @@ consistency endpoint (flows.consistency) is polled until every learner's progres
 board equal a fresh computation from MongoDB. Prints a table: fault, what users saw meanwhile
 (answers by status, the longest an accepted attempt stayed invisible in progress), time to
 converge, what was lost. Exits 1 if anything was lost or did not converge within
-PENDING_SWEEP_SECONDS + OUTBOX_REDELIVER_SECONDS + CHAOS_MARGIN_SECONDS.
+PENDING_SWEEP_SECONDS + max(OUTBOX_REDELIVER_SECONDS, the sweep's 30 s grace for cut-short
+attempts) + CHAOS_MARGIN_SECONDS.
 
 Faults: cache DB flushed, broker DB flushed, both (FLUSHALL), the queues deleted (every queued
 and unacked message lost), Redis killed for CHAOS_REDIS_DOWN_SECONDS and restarted empty,
@@ -49,7 +50,9 @@ LOAD_SECONDS = float(os.environ.get("CHAOS_LOAD_SECONDS", "6"))
 SWEEP_SECONDS = int(os.environ.get("PENDING_SWEEP_SECONDS", "10"))
 REDELIVER_SECONDS = int(os.environ.get("OUTBOX_REDELIVER_SECONDS", "20"))
 MARGIN_SECONDS = float(os.environ.get("CHAOS_MARGIN_SECONDS", "30"))
-BUDGET_SECONDS = SWEEP_SECONDS + REDELIVER_SECONDS + MARGIN_SECONDS
+# The sweep finishes an attempt's cut-short follow-up once it is 30 s old (flows.sweep).
+GRACE_SECONDS = 30
+BUDGET_SECONDS = SWEEP_SECONDS + max(REDELIVER_SECONDS, GRACE_SECONDS) + MARGIN_SECONDS
 ATTEMPT_PAUSE = 1.0  # seconds between one learner's attempts
 ITEMS = 60
 QUEUES = ("progress", "rebuild", "analytics", "celery", "unacked", "unacked_index")

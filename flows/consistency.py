@@ -3,13 +3,15 @@
 For every enrolled learner of a course, progress is recomputed from the stored attempts and
 compared with what a reader is served (the cached payload, else the MongoDB document); every
 live board of the course (all-time and this week) is compared member by member with a fresh
-aggregation over the attempts. Nothing is written: the check only reads.
+aggregation over the attempts; attempts whose follow-up is still flagged count as not converged
+(their summary merge or derived work is the sweep's to finish). Nothing is written.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
 import orjson
+from bson import ObjectId
 from django.utils import timezone
 
 from config.redis import redis_client
@@ -17,6 +19,7 @@ from leaderboard import keys as board_keys
 from leaderboard.aggregation import scores_aggregate
 from leaderboard.scoring import ALL_TIME, composite_encode
 from leaderboard.windows import current_week
+from learning.documents import ContentAttempt
 from learning.selectors import (
     attempt_facts_get,
     attempt_summary_get,
@@ -46,10 +49,13 @@ class ConsistencyReport:
     progress_diffs: list[dict] = field(default_factory=list)
     board_diffs: list[dict] = field(default_factory=list)
     boards_missing: list[dict] = field(default_factory=list)
+    # Accepted attempts whose follow-up (summary merge, derived work) the sweep has yet to finish.
+    followups_pending: int = 0
 
     @property
     def ok(self) -> bool:
-        return not (self.progress_diffs or self.board_diffs or self.boards_missing)
+        return not (self.progress_diffs or self.board_diffs or self.boards_missing
+                    or self.followups_pending)
 
     def as_dict(self) -> dict:
         return {**asdict(self), "ok": self.ok}
@@ -123,6 +129,8 @@ def consistency_check(*, course_ids: list[str] | None = None) -> ConsistencyRepo
     for course_id in course_ids if course_ids is not None else course_ids_all():
         course_id = str(object_id_parse(course_id, what="course_id"))
         report.courses += 1
+        report.followups_pending += ContentAttempt._get_collection().count_documents(
+            {"course_id": ObjectId(course_id), "followup_pending": True})
         progress_check(course_id=course_id, report=report)
         boards_check(course_id=course_id, report=report)
     return report
