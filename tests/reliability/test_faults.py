@@ -7,6 +7,7 @@ Faults that take a broker or a Redis away from the session worker run in process
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import timedelta
@@ -15,6 +16,7 @@ import pytest
 import redis
 from celery.signals import task_failure
 from django.conf import settings
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 from pymongo.errors import AutoReconnect
 
@@ -227,3 +229,18 @@ def test_a_live_rebuild_keeps_its_lease_past_its_length_and_others_wait_for_it(f
     ttl, second = seen[-1]
     assert ttl > 0 and second["skipped"] is True and second["busy_seconds"] >= 1
     assert not cache.exists(lock)
+
+
+def test_the_check_is_a_staff_endpoint_and_a_command(fleet, client_for, capsys):
+    fleet.converge("baseline", timeout=30)
+    url = f"/api/v1/courses/{fleet.course_id.upper()}/consistency/"
+    body = fleet.staff_client.get(url).json()
+    assert body["ok"] is True and body["learners"] == len(fleet.learners) and body["boards"] == 2
+    _user, learner = fleet.learners[0]
+    assert learner.get(url).status_code == 403
+    capsys.readouterr()  # what the scenario printed so far
+    call_command("consistency", "--course", fleet.course_id)
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+    redis.Redis.from_url(settings.REDIS_URL).flushdb()  # the boards are gone
+    with pytest.raises(CommandError):
+        call_command("consistency")
