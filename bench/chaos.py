@@ -24,6 +24,8 @@ CHAOS_MARGIN_SECONDS (30), MONGODB_URI (unset: embedded mode, as `make run` by d
 """
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import random
 import shutil
@@ -214,7 +216,7 @@ class Load:
               body: dict | None = None) -> tuple[int, dict]:
         try:
             status, payload = client.call(method, path, body)
-        except OSError:
+        except (OSError, http.client.HTTPException):  # the API process is down or restarting
             status, payload = 0, {}
         self._count(what, status)
         return status, payload
@@ -298,7 +300,7 @@ class Chaos:
     def _consistent(self) -> dict | None:
         try:
             status, body = self.admin.call("GET", f"/api/v1/courses/{self.course_id}/consistency/")
-        except OSError:
+        except (OSError, http.client.HTTPException):
             return None
         return body if status == 200 else None
 
@@ -421,9 +423,6 @@ class Chaos:
 
 def _put_if_match(host: tuple[str, int], token: str, path: str, body: dict) -> tuple[int, dict]:
     """PUT with If-Match: the revision the body was read at."""
-    import http.client
-    import json
-
     conn = http.client.HTTPConnection(*host, timeout=60)
     try:
         conn.request("PUT", path, body=json.dumps(body).encode(), headers={
