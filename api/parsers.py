@@ -28,14 +28,14 @@ class BoundedJSONParser(JSONParser):
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             text = raw.decode(encoding)
-        except LookupError as exc:
+        except UnicodeError as exc:
+            raise ParseError(f"JSON parse error - {exc}") from exc
+        except (LookupError, ValueError) as exc:
             # Django keeps any charset that names a codec, and rot13 or zlib are codecs but no
-            # text encodings: a client error, not a server one.
+            # text encodings (LookupError); a NUL in the name is a ValueError.
             raise UnsupportedMediaType(f"{media_type or 'application/json'}",
                                        detail=f"Unsupported charset {encoding!r} in the "
                                               f"Content-Type; send JSON in UTF-8.") from exc
-        except UnicodeError as exc:
-            raise ParseError(f"JSON parse error - {exc}") from exc
         try:
             return json_text_load(text)
         except ValueError as exc:

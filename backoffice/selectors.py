@@ -50,10 +50,7 @@ def user_id_searched(text: str) -> int | None:
 
 def user_ids_matching(*, text: str) -> list[int]:
     """Users whose id, username or display name matches the search text."""
-    ids = set()
-    if "\x00" not in text:  # PostgreSQL refuses NUL in any string; no username holds one
-        ids.update(get_user_model().objects.filter(username__icontains=text)
-                   .values_list("pk", flat=True))
+    ids = set(get_user_model().objects.filter(username__icontains=text).values_list("pk", flat=True))
     ids.update(p.user_id for p in LearnerProfile.objects(display_name__icontains=text).only("user_id"))
     if (user_id := user_id_searched(text)) is not None:
         ids.add(user_id)

@@ -117,7 +117,7 @@ def week_containing(moment: datetime, *, start_weekday: int = 0) -> Window:
     # Named after the ISO week that holds most of its days (its 4th day), so Monday-start
     # weeks carry exactly their ISO name and other start days stay one-to-one with names.
     iso = (first + timedelta(days=3)).isocalendar()
-    return Window(kind=WEEK, label=f"{iso.year}-W{iso.week:02d}", start=start,
+    return Window(kind=WEEK, label=f"{iso.year:04d}-W{iso.week:02d}", start=start,
                   end=start + timedelta(days=7))
 
 

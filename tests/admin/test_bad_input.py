@@ -14,7 +14,7 @@ SEARCHED_LISTS = ["courses/", "items/", "enrollments/", "attempts/", "progress/"
 
 
 @pytest.mark.parametrize("text", ["²", "١٢", "12345678901234567890", "9" * 5000, "0", "-1",
-                                  "\x00", "0123456789abcdef01234567\n"])
+                                  "\x00²", "0123456789abcdef01234567\n"])
 @pytest.mark.parametrize("page", SEARCHED_LISTS)
 def test_any_search_text_lists_nothing_rather_than_failing(admin_browser, course, page, text):
     response = admin_browser.get(DATA + page, {"q": text})
