@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -315,3 +316,16 @@ def test_every_served_operation_answers_within_its_schema_and_never_with_a_5xx(s
     # The stateful phase had links to follow (inferred from the schema and the responses).
     print(f"stateful links: {links}")  # noqa: T201
     assert links is not None and links.transitions_selected > 0
+
+
+def test_a_nul_in_the_content_type_gets_400_over_the_socket(served):
+    with socket.create_connection(("127.0.0.1", int(served.base.rsplit(":", 1)[1])), timeout=10) as conn:
+        conn.sendall(b"POST /api/v1/courses/ HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json; charset=utf-8\x00\r\nContent-Length: 2\r\n"
+                     b"Connection: close\r\n\r\n{}")
+        answer = b""
+        while chunk := conn.recv(4096):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert json.loads(body)["code"] == "bad_request"
