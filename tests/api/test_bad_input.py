@@ -359,7 +359,12 @@ def test_a_rule_or_due_date_before_year_1000_round_trips(api, moment):
     assert progress.json()["items"][2]["due_at"] == moment
 
 
-@pytest.mark.parametrize("query", ["to=0001-01-01", "to=0001-01-29", "from=0001-01-01&to=0001-01-01",
+def test_analytics_up_to_the_first_day_of_the_calendar_asks_for_from(api):
+    response = api.staff.get("/api/v1/analytics/active-learners/?to=0001-01-01")
+    assert "from" in assert_error(response, 400)
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-29", "from=0001-01-01&to=0001-01-01",
                                    "from=9999-12-31&to=9999-12-31", "to=9999-12-31"])
 def test_analytics_ranges_at_the_edges_of_the_calendar_get_an_answer(api, query):
     response = api.staff.get(f"/api/v1/analytics/active-learners/?{query}")
