@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from mongoengine.queryset.visitor import Q
 
-from backoffice.selectors import _by_user, _oid
+from backoffice.selectors import _by_user, _oid, user_id_searched
 from learning.correction_documents import ArchivedAttempt, CourseReset, MarkOverride, UserErasure
 
 
@@ -36,8 +36,8 @@ def reset_search(*, query: str, course_id: str | None, status: str | None):
 def erasure_search(*, query: str, status: str | None):
     """User erasures, newest first; the search matches the erased user's id."""
     qs = UserErasure.objects
-    if query.isdigit():
-        qs = qs.filter(id=int(query))
+    if (user_id := user_id_searched(query)) is not None:
+        qs = qs.filter(id=user_id)
     elif query:
         qs = qs.filter(id=None)  # erased users have no name left to search by
     if status == "open":

@@ -61,9 +61,15 @@ class _Counted:
         return list(self.queryset[window])
 
 
+def search_text(raw: str) -> str:
+    """The search box's text as the selectors take it: trimmed, without NUL characters, which
+    MongoDB refuses in a regex and PostgreSQL in any string."""
+    return raw.replace("\x00", "").strip()
+
+
 def list_params(request: HttpRequest, filters: list[Filter]) -> tuple[str, dict[str, str]]:
     """The search text and the filter values chosen (unknown values are ignored)."""
-    query = request.GET.get(SEARCH_PARAM, "").strip()
+    query = search_text(request.GET.get(SEARCH_PARAM, ""))
     chosen = {}
     for spec in filters:
         value = request.GET.get(spec.param)

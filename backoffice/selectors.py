@@ -12,7 +12,9 @@ from learning.documents import ContentAttempt, Course, Enrollment, LearnerProfil
 from learning.outline import outline_from_document
 from progress.documents import CourseProgress
 
-_HEX_ID = re.compile(r"^[0-9a-fA-F]{24}$")
+_HEX_ID = re.compile(r"[0-9a-fA-F]{24}")  # used with fullmatch: "$" would allow a trailing "\n"
+# Every id of up to 18 digits fits the 64-bit integers MongoDB and SQL databases store.
+_MAX_USER_ID_DIGITS = 18
 
 
 def course_choices() -> list[tuple[str, str]]:
@@ -23,7 +25,7 @@ def course_choices() -> list[tuple[str, str]]:
 
 def course_titles(*, course_ids) -> dict[str, str]:
     """Titles of some courses by id, in one read."""
-    oids = [ObjectId(str(c)) for c in set(course_ids) if c and _HEX_ID.match(str(c))]
+    oids = [ObjectId(str(c)) for c in set(course_ids) if c and _HEX_ID.fullmatch(str(c))]
     if not oids:
         return {}
     rows = Course._get_collection().find({"_id": {"$in": oids}}, {"title": 1})
@@ -38,17 +40,25 @@ def usernames(*, user_ids) -> dict[int, str]:
     return dict(get_user_model().objects.filter(pk__in=ids).values_list("pk", "username"))
 
 
+def user_id_searched(text: str) -> int | None:
+    """The user id a search text spells (ASCII digits that fit the stores), else None."""
+    # str.isdigit() alone also accepts "²" and "١", which int() refuses or reads as another number.
+    if text.isascii() and text.isdigit() and len(text) <= _MAX_USER_ID_DIGITS:
+        return int(text)
+    return None
+
+
 def user_ids_matching(*, text: str) -> list[int]:
     """Users whose id, username or display name matches the search text."""
     ids = set(get_user_model().objects.filter(username__icontains=text).values_list("pk", flat=True))
     ids.update(p.user_id for p in LearnerProfile.objects(display_name__icontains=text).only("user_id"))
-    if text.isdigit():
-        ids.add(int(text))
+    if (user_id := user_id_searched(text)) is not None:
+        ids.add(user_id)
     return sorted(ids)
 
 
 def _oid(value: str | None) -> ObjectId | None:
-    return ObjectId(value) if value and _HEX_ID.match(value) else None
+    return ObjectId(value) if value and _HEX_ID.fullmatch(value) else None
 
 
 def course_search(*, query: str, published: str | None, unlock_mode: str | None):

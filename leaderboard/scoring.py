@@ -25,7 +25,7 @@ RANKING_MODES = (DISTINCT, COMPETITION)
 
 ALL = "all"
 WEEK = "week"
-_WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
+_WEEK_LABEL = re.compile(r"^([0-9]{4})-W([0-9]{2})\Z")
 
 
 def cents_from_points(points: float) -> int:
@@ -117,7 +117,7 @@ def week_containing(moment: datetime, *, start_weekday: int = 0) -> Window:
     # Named after the ISO week that holds most of its days (its 4th day), so Monday-start
     # weeks carry exactly their ISO name and other start days stay one-to-one with names.
     iso = (first + timedelta(days=3)).isocalendar()
-    return Window(kind=WEEK, label=f"{iso.year}-W{iso.week:02d}", start=start,
+    return Window(kind=WEEK, label=f"{iso.year:04d}-W{iso.week:02d}", start=start,
                   end=start + timedelta(days=7))
 
 
@@ -131,8 +131,11 @@ def week_parse(label: str, *, start_weekday: int = 0) -> Window:
         thursday = date.fromisocalendar(year, week, 4)
     except ValueError as exc:
         raise ValueError(f"{label} is not an ISO week of {year}") from exc
-    return week_containing(datetime(thursday.year, thursday.month, thursday.day, tzinfo=UTC),
-                           start_weekday=start_weekday)
+    try:
+        return week_containing(datetime(thursday.year, thursday.month, thursday.day, tzinfo=UTC),
+                               start_weekday=start_weekday)
+    except OverflowError as exc:  # the first or last days of the calendar (years 1 and 9999)
+        raise ValueError(f"{label} is outside the calendar this service handles") from exc
 
 
 def window_expire_at(window: Window, *, retention_weeks: int) -> datetime | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 
+from learning.moments import moment_read
+
 REVEAL_IMMEDIATELY = "immediately"
 REVEAL_AFTER_DUE = "after_due"
 REVEAL_NEVER = "never"
@@ -39,7 +41,7 @@ def due_moment(due_at: str | None) -> datetime | None:
     """An item's stored due date ("2026-12-01T00:00:00Z") as an aware datetime."""
     if not due_at:
         return None
-    return datetime.strptime(due_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    return moment_read(due_at)
 
 
 def marks_revealed(policy: AttemptPolicy, due_at: str | None, now: datetime) -> bool:

@@ -12,9 +12,8 @@ REF is the `id` or the `key` of an element of the same course; stored rules hold
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from django.utils.dateparse import parse_datetime
+from learning.moments import moment_format, moment_parse
 
 MAX_RULE_DEPTH = 8
 MAX_RULE_CONDITIONS = 100
@@ -70,28 +69,14 @@ def _normalize(cond: object, resolve, where: str, *, depth: int, counter: list[i
             normalized["min_score_percent"] = score
         return normalized
     if kind == "available_from":
-        moment = _moment_parse(value)
+        moment = moment_parse(value)
         if moment is None:
             raise RuleError(f"{where}: available_from must be an ISO 8601 date-time from year 1 "
                             f"to 9999 in UTC, e.g. 2026-12-01T00:00:00Z")
-        return {"available_from": moment.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        return {"available_from": moment_format(moment)}
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
         raise RuleError(f"{where}: available_after_days must be a whole number of days from 0 to 3650")
     return {"available_after_days": value}
-
-
-def _moment_parse(value: object) -> datetime | None:
-    """An ISO 8601 date-time in UTC, or None when it is malformed, impossible (month 13) or
-    falls outside what a datetime holds once moved to UTC."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = parse_datetime(value)
-        if moment is None:
-            return None
-        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
 
 
 def rule_mentions_enrollment(rule: dict) -> bool:

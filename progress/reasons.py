@@ -5,8 +5,7 @@ the API, the cache and the admin all say the same thing.
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+from learning.moments import moment_read
 from learning.outline import Outline
 
 
@@ -64,7 +63,7 @@ def _sentence(failure: dict, titles: dict[str, str], reasons: dict[str, str]) ->
 
 def _human_date(opens_at: str) -> str:
     """'2026-12-01' at midnight UTC, else '2026-12-01 14:30 UTC'."""
-    moment = datetime.strptime(opens_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    moment = moment_read(opens_at)
     if (moment.hour, moment.minute, moment.second) == (0, 0, 0):
         return moment.strftime("%Y-%m-%d")
     return moment.strftime("%Y-%m-%d %H:%M UTC")

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from learning.grading import Grade, grade_compute
+from learning.moments import moment_format
 from learning.outline import Outline
 from learning.policy import item_due
 
@@ -128,4 +129,4 @@ class _Totals:
 
 
 def _iso(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    return moment_format(value) if value else None

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 
-from django.utils.dateparse import parse_datetime
+from learning.moments import moment_format, moment_read
 
 
 @dataclass(slots=True)
@@ -67,10 +67,9 @@ def _date_failure(opens: datetime, ctx: RuleContext, code: str) -> list[dict]:
     ctx.change_at(opens)
     if ctx.now >= opens:
         return []
-    return [{"code": code, "opens_at": opens.strftime("%Y-%m-%dT%H:%M:%SZ")}]
+    return [{"code": code, "opens_at": moment_format(opens)}]
 
 
 @lru_cache(maxsize=1024)
 def _parse_utc(value: str) -> datetime:
-    moment = parse_datetime(value)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment_read(value)

@@ -37,7 +37,7 @@ _MAX_USER_ID_DIGITS = 18
 class WindowQuerySerializer(serializers.Serializer):
     window = QueryChoiceField(choices=["all", "week"], required=False,
                               help_text="all-time board (default) or a weekly board")
-    week = QueryRegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
+    week = QueryRegexField(r"^[0-9]{4}-W[0-9]{2}$", required=False, max_length=8, error_messages={
         "invalid": "week must look like 2026-W48."},
         help_text="ISO week such as 2026-W48 (window=week; default: this week)")
 

@@ -2,10 +2,8 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC
 
 from django.conf import settings
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +20,7 @@ from api.fields import (
 )
 from learning.documents import ITEM_KINDS, UNLOCK_MODES
 from learning.grading import GRADED_KINDS, MAX_CATEGORIES, MAX_LETTERS
+from learning.moments import moment_format, moment_parse
 from learning.outline import payload_elements
 from learning.policy import LATE_ACCEPT, LATE_MODES, REVEAL_CHOICES, AttemptPolicy, LatePolicy
 
@@ -105,16 +104,11 @@ class DueDateField(JSONCharField):
     """An ISO 8601 date-time, stored in UTC to the second ("2026-12-01T00:00:00Z")."""
 
     def to_internal_value(self, data):
-        text = super().to_internal_value(data)
-        try:
-            moment = parse_datetime(text)
-            if moment is None:
-                raise ValueError(text)
-            moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-        except (ValueError, OverflowError) as exc:
+        moment = moment_parse(super().to_internal_value(data))
+        if moment is None:
             raise serializers.ValidationError(
-                "Must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z.") from exc
-        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+                "Must be an ISO 8601 date-time such as 2026-12-01T00:00:00Z.")
+        return moment_format(moment)
 
 
 class ItemSerializer(serializers.Serializer):

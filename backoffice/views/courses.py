@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from api.parsers import json_text_load
 from backoffice import selectors
 from backoffice.forms import CourseForm
 from backoffice.listing import (
@@ -148,8 +149,9 @@ def _form_save(request: HttpRequest, form: CourseForm, *, course_id: str | None)
     if not form.is_valid():
         return None
     try:
-        sections = json.loads(form.cleaned_data["outline"] or "[]")
-    except json.JSONDecodeError as exc:
+        # The API's own reading of JSON: also refuses NaN, lone surrogates and deep nesting.
+        sections = json_text_load(form.cleaned_data["outline"] or "[]")
+    except ValueError as exc:
         form.add_error("outline", f"Not valid JSON: {exc}")
         return None
     data = {field: form.cleaned_data[field] for field in _FORM_FIELDS}
