@@ -106,8 +106,9 @@ class ContentAttempt(StoredDocument):
     meta = {
         "collection": "content_attempts",
         "indexes": [
-            # All of one user's attempts in one course (leaderboard update, lock checks).
-            ("course_id", "user_id"),
+            # All of one user's attempts in one course (leaderboard update, lock checks), and
+            # their history newest first (learning.history).
+            ("course_id", "user_id", "-submitted_at"),
             # The leaderboard rebuild's query: all attempts of a course, grouped by user.
             ("course_id", "item_id"),
             {"fields": ["followup_pending"], "sparse": True},
