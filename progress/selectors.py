@@ -16,6 +16,7 @@ from learning.selectors import (
     attempt_facts_get,
     attempt_summary_get,
     course_outline_get,
+    departed_user_ids,
     enrollment_date_get,
     enrollment_user_ids,
     object_id_parse,
@@ -158,8 +159,10 @@ def progress_list(*, course_id: str, ordering: str, limit: int, offset: int) -> 
     field = ordering.lstrip("-")
     direction = -1 if ordering.startswith("-") else 1
     collection = CourseProgress._get_collection()
-    count = collection.count_documents({"course_id": oid})
-    cursor = (collection.find({"course_id": oid})
+    departed = list(departed_user_ids(course_id=oid))  # listed again when they return
+    match = {"course_id": oid, **({"user_id": {"$nin": departed}} if departed else {})}
+    count = collection.count_documents(match)
+    cursor = (collection.find(match)
               .sort([(field, direction), ("user_id", 1)]).skip(offset).limit(limit))
     outline = course_outline_get(course_id=oid)
     rows = [progress_payload(doc, outline=outline) for doc in cursor]
@@ -174,8 +177,11 @@ def progress_summary(*, course_id: str) -> dict:
     oid = object_id_parse(course_id, what="course_id")
     enrolled = len(enrollment_user_ids(course_id=course_id))
     # Group by exact percentage in MongoDB; bucket the (few) distinct values here.
+    # Learners who left keep their progress document but are not counted until they return.
+    departed = list(departed_user_ids(course_id=oid))
+    match = {"course_id": oid, **({"user_id": {"$nin": departed}} if departed else {})}
     rows = CourseProgress._get_collection().aggregate([
-        {"$match": {"course_id": oid}},
+        {"$match": match},
         {"$group": {"_id": "$completion_percent", "learners": {"$sum": 1},
                     "completed": {"$sum": {"$cond": [{"$gt": ["$completed_at", None]}, 1, 0]}}}},
     ])

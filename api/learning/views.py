@@ -31,7 +31,7 @@ from api.throttles import AttemptThrottle, UserCreateThrottle
 from config.exceptions import Forbidden, InvalidInput, NotFound
 from flows.attempts import attempt_submit
 from flows.courses import course_change
-from flows.enrollments import enrollment_create
+from flows.enrollments import enrollment_create, enrollment_leave
 from learning import selectors, services
 from learning.history import attempt_history_get, history_marks_hide
 
@@ -166,6 +166,19 @@ class EnrollView(APIView):
         enrollment, created = enrollment_create(user=request.user, course_id=course_id)
         return Response(EnrollmentSerializer(enrollment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(operation_id="courses_unenroll", tags=["courses"], request=None,
+                   summary="Leave a course: off its boards and lists; your attempts and progress "
+                           "stay, and enrolling again brings them back",
+                   description="Idempotent: leaving a course you left answers 204 again. "
+                               "Attempts are refused at once; reads that other API processes "
+                               "granted you lately stay open for up to ACCESS_CACHE_SECONDS "
+                               "(30 s by default). The boards drop you through the board update "
+                               "queue (at once when it is up; from the outbox once it is back).",
+                   responses={204: None, **error_responses(*READ_ERRORS)})
+    def delete(self, request: Request, course_id: str) -> Response:
+        enrollment_leave(user=request.user, course_id=course_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class AttemptCreateView(APIView):
