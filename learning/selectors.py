@@ -202,6 +202,22 @@ def departed_user_ids(*, course_id: str | ObjectId, user_ids: list[int] | None =
     return {d["user_id"] for d in Enrollment._get_collection().find(query, {"user_id": 1})}
 
 
+def enrollments_of_learner(*, user_id: int, limit: int, offset: int) -> dict:
+    """A page of a learner's enrollments in force, newest first, and their count (two reads)."""
+    collection = Enrollment._get_collection()
+    query = {"user_id": user_id, **ENROLLED}
+    cursor = (collection.find(query, {"_id": 0, "course_id": 1, "enrolled_at": 1})
+              .sort([("enrolled_at", -1), ("course_id", -1)]).skip(offset).limit(limit))
+    return {"count": collection.count_documents(query), "results": list(cursor)}
+
+
+def courses_brief_get(*, course_ids: list[ObjectId]) -> dict[ObjectId, dict]:
+    """Title, slug and published flag of many courses in one read, by id."""
+    cursor = Course._get_collection().find({"_id": {"$in": list(course_ids)}},
+                                           {"title": 1, "slug": 1, "published": 1})
+    return {doc["_id"]: doc for doc in cursor}
+
+
 def enrolled_course_ids(*, user_id: int) -> set[str]:
     """Ids of the courses a learner is enrolled in."""
     cursor = Enrollment._get_collection().find({"user_id": user_id, **ENROLLED}, {"course_id": 1})
