@@ -81,7 +81,7 @@ MY_COURSES_EXAMPLES = [
 
 class BulkEnrollSerializer(serializers.Serializer):
     users = serializers.ListField(
-        child=serializers.JSONField(), allow_empty=False, max_length=BULK_ENROLL_MAX,
+        child=serializers.JSONField(allow_null=True), allow_empty=False, max_length=BULK_ENROLL_MAX,
         help_text=f"Up to {BULK_ENROLL_MAX:,} learners, each a user id (integer) or a username "
                   "(string). Rows that name no active user are reported in `errors`; the others "
                   "are enrolled.")

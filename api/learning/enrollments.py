@@ -91,8 +91,8 @@ class GradebookView(APIView):
                            "user_id,username,display_name,Quiz 1 [6650f0c2a1b2c3d4e5f60719],"
                            "completed_items,total_items,completion_percent,marks_obtained,"
                            "marks_total,grade_percent,letter,passed,completed_at\r\n"
-                           "5,ada,Ada,10,1,1,100.0,10,10,100.0,A,True,2026-11-28T10:00:00\r\n"
-                           "6,bob,'=Bob,,0,1,0.0,0,10,0.0,F,False,\r\n"))]),
+                           "5,ada,Ada,10,1,1,100,10,10,100,A,True,2026-11-28T10:00:00\r\n"
+                           "6,bob,'=Bob,,0,1,0,0,10,0,F,False,\r\n"))]),
                        **error_responses(*READ_ERRORS)})
     def get(self, request: Request, course_id: str) -> StreamingHttpResponse:
         course_access_check(user=request.user, course_id=course_id)
@@ -123,6 +123,8 @@ def csv_cell(value) -> object:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # 10, not 10.0
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value

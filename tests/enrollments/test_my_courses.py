@@ -1,34 +1,12 @@
 """GET /me/courses/: the learner's courses with their progress totals, in a few reads per page."""
 from __future__ import annotations
 
-from collections import Counter
-
 import pytest
 
-from learning.documents import Course
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 
 pytestmark = [pytest.mark.flow, pytest.mark.django_db]
-
-READS = ("find", "find_one", "count_documents", "aggregate", "find_one_and_update")
-
-
-@pytest.fixture
-def mongo_reads(monkeypatch):
-    """Counts calls to MongoDB read methods (they still run), by collection."""
-    collection_class = type(Course._get_collection())
-    counted: Counter = Counter()
-    for name in READS:
-        original = getattr(collection_class, name)
-
-        def spy(self, *args, _original=original, _name=name, **kwargs):
-            counted[(self.name, _name)] += 1
-            return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(collection_class, name, spy)
-    return counted
-
 
 def _courses(staff_client, count: int) -> list[dict]:
     made = []
