@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from config.dispatch import broker_circuit, outbox_count, outbox_sweep
 from config.documents import OutboxEntry
@@ -104,3 +105,18 @@ def test_a_leave_whose_request_died_after_storing_it_is_finished_by_the_sweep(wo
     assert enrollment_followups_repair(older_than_seconds=-1) == 1
     world.board_becomes([])
     assert Enrollment.objects(followup_pending=True).count() == 0
+
+
+def test_the_admin_enrollment_list_shows_who_left_and_when(world):
+    from django.test import Client
+
+    from tests.admin.test_lists import result_rows
+
+    _leave(world, world.ada)
+    browser = Client()
+    browser.force_login(get_user_model().objects.get(pk=world.staff_id))
+    rows = result_rows(browser.get("/admin/data/enrollments/", {"q": "ada"}))
+    assert len(rows) == 1 and rows[0].startswith(f"ada (#{world.ada_id})")
+    assert not rows[0].endswith("—")  # a moment in the "left" column
+    bob = result_rows(browser.get("/admin/data/enrollments/", {"q": "bob"}))
+    assert len(bob) == 1 and bob[0].endswith("—")
