@@ -83,12 +83,6 @@ def enrollments_store_many(*, course_id: ObjectId, user_ids: list[int]) -> list[
     return stored
 
 
-def enrollment_followup_done(*, enrollment_id: ObjectId) -> None:
-    """Clear the enrollment's flag: its follow-up work is queued."""
-    Enrollment._get_collection().update_one({"_id": enrollment_id},
-                                            {"$unset": {"followup_pending": ""}})
-
-
 def enrollments_followup_done(*, enrollment_ids: list[ObjectId]) -> None:
     """Clear the flags of many enrollments at once."""
     Enrollment._get_collection().update_many({"_id": {"$in": enrollment_ids}},
