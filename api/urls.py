@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.analytics import views as analytics
 from api.auth import TokenView
+from api.consistency import CourseConsistencyView
 from api.converters import ObjectIdConverter
 from api.leaderboard import views as leaderboard
 from api.learning import corrections, enrollments
@@ -59,4 +60,5 @@ urlpatterns = [
          name="analytics-course-funnel"),
     path("v1/analytics/courses/<objectid:course_id>/completion-time/",
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+    path(COURSE + "consistency/", CourseConsistencyView.as_view(), name="course-consistency"),
 ]
