@@ -48,6 +48,9 @@ def test_a_learner_who_leaves_is_off_the_boards_and_comes_back_with_their_progre
     assert world.staff.post(world.course + "leaderboard/rebuild/").status_code == 202
     wait_until(lambda: outbox_count() == 0)
     assert world.board() == [(world.bob_id, 5)]
+    # What is served agrees with MongoDB: boards and progress of the learners enrolled.
+    check = world.staff.get(world.course + "consistency/").json()
+    assert (check["ok"], check["learners"]) == (True, 1), check
 
     back = world.ada.post(world.course + "enroll/")
     assert back.status_code == 201, back.content
@@ -56,6 +59,7 @@ def test_a_learner_who_leaves_is_off_the_boards_and_comes_back_with_their_progre
     progress = world.settled(world.ada, lambda p: p["marks_obtained"] == 10)
     assert progress["completed_items"] == 1
     assert world.staff.get(world.course + "progress/summary/").json()["enrolled"] == 2
+    wait_until(lambda: world.staff.get(world.course + "consistency/").json()["ok"])
 
 
 def test_leaving_a_course_one_never_joined_or_that_does_not_exist_says_so(world, make_user):
