@@ -115,3 +115,7 @@ class MarksField(serializers.FloatField):
     def to_representation(self, value):
         value = float(value)
         return int(value) if value.is_integer() else value
+
+
+class QueryDateTimeField(_NoBlankMixin, serializers.DateTimeField):
+    pass

@@ -9,7 +9,7 @@ from api.auth import TokenView
 from api.consistency import CourseConsistencyView
 from api.converters import ObjectIdConverter
 from api.leaderboard import views as leaderboard
-from api.learning import corrections
+from api.learning import corrections, enrollments
 from api.learning import views as learning
 from api.progress import views as progress
 
@@ -48,6 +48,10 @@ urlpatterns = [
     path(COURSE + "learners/<str:user_id>/reset/", corrections.LearnerResetView.as_view(),
          name="learner-reset"),
     path(COURSE + "resets/", corrections.CourseResetsView.as_view(), name="course-resets"),
+    path("v1/me/courses/", enrollments.MyCoursesView.as_view(), name="me-courses"),
+    path(COURSE + "enrollments/", enrollments.CourseEnrollmentsView.as_view(),
+         name="course-enrollments"),
+    path(COURSE + "gradebook.csv", enrollments.GradebookView.as_view(), name="course-gradebook"),
     path("v1/analytics/active-learners/", analytics.ActiveLearnersView.as_view(),
          name="analytics-active-learners"),
     path("v1/analytics/attempts-per-day/", analytics.AttemptsPerDayView.as_view(),

@@ -15,7 +15,7 @@ from leaderboard.scoring import Window, cents_from_points
 from learning.correction_selectors import overrides_in_force
 from learning.documents import ContentAttempt
 from learning.policy import marks_revealed
-from learning.selectors import course_outline_get, object_id_parse
+from learning.selectors import course_outline_get, departed_user_ids, object_id_parse
 
 Score = tuple[int, datetime]  # (cents, reached_at)
 Overrides = dict[int, dict[str, tuple[float, datetime]]]  # user -> item -> (marks, set at)
@@ -160,12 +160,19 @@ def scores_aggregate(*, course_id: str, window: Window, user_ids: list[int] | No
         corrected = {**match, "user_id": {"$in": list(overrides)}}
         rows = collection.aggregate([{"$match": corrected}, *_item_stages(window)], allowDiskUse=True)
         scores.update(_overridden_scores(rows, overrides, window))
+    # Learners who left the course are off its boards until they come back.
+    for user_id in departed_user_ids(course_id=course_id, user_ids=user_ids):
+        scores.pop(user_id, None)
     return scores
 
 
 def learner_scores_aggregate(*, course_id: str, user_id: int, windows: list[Window]
                              ) -> dict[str, Score | None]:
-    """One learner's (cents, reached_at) on several boards in one aggregation ($facet)."""
+    """One learner's (cents, reached_at) on several boards in one aggregation ($facet); none
+    while they have left the course (read after the caller's stamp, so a computation that saw
+    them enrolled is ordered before the update their leaving queued)."""
+    if departed_user_ids(course_id=course_id, user_ids=[user_id]):
+        return {window.name: None for window in windows}
     match = _base_match(course_id, [user_id])
     overrides = _overrides_of(course_id, match, [user_id])
     stages = _item_stages if overrides else _window_stages

@@ -67,14 +67,20 @@ class Enrollment(StoredDocument):
     user_id = IntField(required=True)
     course_id = ObjectIdField(required=True)
     enrolled_at = DateTimeField(default=timezone.now)
-    # True from the insert until its activity and first recalculation are queued.
+    # Set while the learner has left the course (unenrolled); their attempts, summary and
+    # progress stay, and enrolling again clears it (enrolled_at is kept).
+    left_at = DateTimeField(null=True)
+    # When the learner last left or came back (None: never).
+    changed_at = DateTimeField(null=True)
+    # True from a change (enrolled, left, back) until its follow-up work is queued.
     followup_pending = BooleanField(null=True)
 
     meta = {
         "collection": "enrollments",
         "indexes": [
             {"fields": ["user_id", "course_id"], "unique": True},
-            "course_id",
+            # A course's learners in user order (gradebook, bulk enrollment, departures).
+            ("course_id", "user_id"),
             {"fields": ["followup_pending"], "sparse": True},
         ],
     }
@@ -106,8 +112,9 @@ class ContentAttempt(StoredDocument):
     meta = {
         "collection": "content_attempts",
         "indexes": [
-            # All of one user's attempts in one course (leaderboard update, lock checks).
-            ("course_id", "user_id"),
+            # All of one user's attempts in one course (leaderboard update, lock checks), and
+            # their history newest first (learning.history).
+            ("course_id", "user_id", "-submitted_at"),
             # The leaderboard rebuild's query: all attempts of a course, grouped by user.
             ("course_id", "item_id"),
             {"fields": ["followup_pending"], "sparse": True},

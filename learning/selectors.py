@@ -171,21 +171,94 @@ def course_item_get(*, outline: Outline, item_id: str) -> ItemSpec:
     return item
 
 
+# Enrollments in force: a learner who left keeps the document, with `left_at` set.
+ENROLLED = {"left_at": None}
+
+
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:
-    """The learner's enrollment in the course, if any."""
+    """The learner's enrollment in the course, if they are enrolled (not if they left)."""
+    return Enrollment.objects(user_id=user_id, course_id=object_id_parse(course_id),
+                              left_at=None).first()
+
+
+def enrollment_find(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:
+    """The learner's enrollment document in the course, in force or left."""
     return Enrollment.objects(user_id=user_id, course_id=object_id_parse(course_id)).first()
 
 
 def enrollment_user_ids(*, course_id: str | ObjectId) -> list[int]:
     """User ids of everyone enrolled in a course."""
     oid = object_id_parse(course_id, what="course_id")
-    return [d["user_id"] for d in Enrollment._get_collection().find({"course_id": oid}, {"user_id": 1})]
+    return [d["user_id"] for d in Enrollment._get_collection().find({"course_id": oid, **ENROLLED},
+                                                                    {"user_id": 1})]
+
+
+def departed_user_ids(*, course_id: str | ObjectId, user_ids: list[int] | None = None) -> set[int]:
+    """Learners of a course (of `user_ids`, if given) who left it: off its boards and lists."""
+    query: dict = {"course_id": object_id_parse(course_id, what="course_id"),
+                   "left_at": {"$ne": None}}
+    if user_ids is not None:
+        query["user_id"] = user_ids[0] if len(user_ids) == 1 else {"$in": list(user_ids)}
+    return {d["user_id"] for d in Enrollment._get_collection().find(query, {"user_id": 1})}
+
+
+def enrollments_of_learner(*, user_id: int, limit: int, offset: int) -> dict:
+    """A page of a learner's enrollments in force, newest first, and their count (two reads)."""
+    collection = Enrollment._get_collection()
+    query = {"user_id": user_id, **ENROLLED}
+    cursor = (collection.find(query, {"_id": 0, "course_id": 1, "enrolled_at": 1})
+              .sort([("enrolled_at", -1), ("course_id", -1)]).skip(offset).limit(limit))
+    return {"count": collection.count_documents(query), "results": list(cursor)}
+
+
+def courses_brief_get(*, course_ids: list[ObjectId]) -> dict[ObjectId, dict]:
+    """Title, slug and published flag of many courses in one read, by id."""
+    cursor = Course._get_collection().find({"_id": {"$in": list(course_ids)}},
+                                           {"title": 1, "slug": 1, "published": 1})
+    return {doc["_id"]: doc for doc in cursor}
 
 
 def enrolled_course_ids(*, user_id: int) -> set[str]:
     """Ids of the courses a learner is enrolled in."""
-    cursor = Enrollment._get_collection().find({"user_id": user_id}, {"course_id": 1})
+    cursor = Enrollment._get_collection().find({"user_id": user_id, **ENROLLED}, {"course_id": 1})
     return {str(d["course_id"]) for d in cursor}
+
+
+def learners_resolve(*, entries: list) -> tuple[dict[int, int], list[dict]]:
+    """User ids for a list of user ids and usernames (bulk reads of 500), by row index, and an
+    error per row that names no active user."""
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects
+    by_id = [(i, v) for i, v in enumerate(entries) if type(v) is int and 0 < v < 2**63]
+    by_name = [(i, v) for i, v in enumerate(entries) if isinstance(v, str) and 0 < len(v) <= 150]
+    known: dict[object, tuple[int, bool]] = {}
+    for rows, lookup in ((by_id, "pk"), (by_name, "username")):
+        values = list(dict.fromkeys(v for _, v in rows))
+        for start in range(0, len(values), 500):
+            found = users.filter(**{f"{lookup}__in": values[start:start + 500]})
+            known.update({(lookup, getattr(u, lookup)): (u.pk, u.is_active)
+                          for u in found.only("pk", "username", "is_active")})
+    resolved, errors = {}, []
+    for rows, lookup in ((by_id, "pk"), (by_name, "username")):
+        for index, value in rows:
+            user = known.get((lookup, value))
+            if user is None:
+                errors.append({"index": index, "value": value, "code": "unknown_user",
+                               "detail": f"No user {'with id' if lookup == 'pk' else 'named'} "
+                                         f"{value!r}."})
+            elif not user[1]:
+                errors.append({"index": index, "value": value, "code": "inactive_user",
+                               "detail": "This account is deactivated."})
+            else:
+                resolved[index] = user[0]
+    listed = {i for i, _ in by_id} | {i for i, _ in by_name}
+    errors += [{"index": i, "value": v if isinstance(v, str | int | float | bool) or v is None
+                else None, "code": "invalid",
+                "detail": "Each row is a user id (a positive integer) or a username (a string "
+                          "of 1-150 characters)."}
+               for i, v in enumerate(entries) if i not in listed]
+    return dict(sorted(resolved.items())), errors
 
 
 def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
@@ -227,8 +300,8 @@ def course_access_check(*, user, course_id: str) -> None:
     if user.is_staff:
         if not Course._get_collection().count_documents({"_id": oid}, limit=1):
             raise NotFound(f"Course {course_id} not found")
-    elif not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid},
-                                                          limit=1):
+    elif not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid,
+                                                           **ENROLLED}, limit=1):
         if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
         raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
@@ -254,5 +327,6 @@ def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:
 def enrollment_dates_get(*, course_id: str | ObjectId) -> dict[int, datetime]:
     """When each learner of a course enrolled, by user id."""
     oid = object_id_parse(course_id, what="course_id")
-    cursor = Enrollment._get_collection().find({"course_id": oid}, {"user_id": 1, "enrolled_at": 1})
+    cursor = Enrollment._get_collection().find({"course_id": oid, **ENROLLED},
+                                               {"user_id": 1, "enrolled_at": 1})
     return {d["user_id"]: d.get("enrolled_at") for d in cursor}

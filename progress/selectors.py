@@ -16,8 +16,11 @@ from learning.selectors import (
     attempt_facts_get,
     attempt_summary_get,
     course_outline_get,
+    courses_brief_get,
+    departed_user_ids,
     enrollment_date_get,
     enrollment_user_ids,
+    enrollments_of_learner,
     object_id_parse,
     profiles_get_many,
 )
@@ -158,8 +161,10 @@ def progress_list(*, course_id: str, ordering: str, limit: int, offset: int) -> 
     field = ordering.lstrip("-")
     direction = -1 if ordering.startswith("-") else 1
     collection = CourseProgress._get_collection()
-    count = collection.count_documents({"course_id": oid})
-    cursor = (collection.find({"course_id": oid})
+    departed = list(departed_user_ids(course_id=oid))  # listed again when they return
+    match = {"course_id": oid, **({"user_id": {"$nin": departed}} if departed else {})}
+    count = collection.count_documents(match)
+    cursor = (collection.find(match)
               .sort([(field, direction), ("user_id", 1)]).skip(offset).limit(limit))
     outline = course_outline_get(course_id=oid)
     rows = [progress_payload(doc, outline=outline) for doc in cursor]
@@ -174,8 +179,11 @@ def progress_summary(*, course_id: str) -> dict:
     oid = object_id_parse(course_id, what="course_id")
     enrolled = len(enrollment_user_ids(course_id=course_id))
     # Group by exact percentage in MongoDB; bucket the (few) distinct values here.
+    # Learners who left keep their progress document but are not counted until they return.
+    departed = list(departed_user_ids(course_id=oid))
+    match = {"course_id": oid, **({"user_id": {"$nin": departed}} if departed else {})}
     rows = CourseProgress._get_collection().aggregate([
-        {"$match": {"course_id": oid}},
+        {"$match": match},
         {"$group": {"_id": "$completion_percent", "learners": {"$sum": 1},
                     "completed": {"$sum": {"$cond": [{"$gt": ["$completed_at", None]}, 1, 0]}}}},
     ])
@@ -208,3 +216,30 @@ def progress_completion_facts(*, course_id: str) -> list[dict]:
         {"course_id": oid}, {"user_id": 1, "completed_item_ids": 1, "completed_at": 1, "_id": 0})
     return [{"user_id": d["user_id"], "completed_item_ids": d.get("completed_item_ids") or [],
              "completed_at": d.get("completed_at")} for d in cursor]
+
+
+# What a learner's course list shows of each course's progress (not the unlock state or the
+# per-item results, which are the large part of the document).
+_TOTALS = {"user_id": 1, "course_id": 1, "completion_percent": 1, "completed_items": 1,
+           "total_items": 1, "marks_obtained": 1, "marks_total": 1, "marks_revealed": 1,
+           "marks_hidden_items": 1, "grade_percent": 1, "letter": 1, "passed": 1,
+           "completed_at": 1, "computed_at": 1, "stale": 1}
+
+
+def learner_courses_get(*, user_id: int, limit: int, offset: int) -> dict:
+    """The courses a learner is enrolled in, newest enrollment first, each with its stored
+    progress totals: four reads per page (enrollments, their count, courses, progress), however
+    many courses it holds."""
+    page = enrollments_of_learner(user_id=user_id, limit=limit, offset=offset)
+    course_ids = [row["course_id"] for row in page["results"]]
+    courses = courses_brief_get(course_ids=course_ids)
+    stored = {doc["course_id"]: doc for doc in CourseProgress._get_collection().find(
+        {"_id": {"$in": [learner_course_key(user_id, cid) for cid in course_ids]}}, _TOTALS)}
+    results = []
+    for row in page["results"]:
+        course = courses.get(row["course_id"], {})
+        results.append({"course_id": str(row["course_id"]), "title": course.get("title"),
+                        "slug": course.get("slug"), "published": course.get("published"),
+                        "enrolled_at": row["enrolled_at"],
+                        "progress": stored.get(row["course_id"])})
+    return {"count": page["count"], "results": results}

@@ -1,6 +1,7 @@
 """HTTP views of the learning domain: users, courses, enrollment and attempts."""
 from __future__ import annotations
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -9,6 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.learning.examples import COURSE_WITH_RULES
+from api.learning.history_serializers import (
+    HISTORY_EXAMPLES,
+    HistoryPageSerializer,
+    HistoryQuerySerializer,
+)
 from api.learning.serializers import (
     AttemptAcceptedSerializer,
     AttemptSerializer,
@@ -22,11 +28,12 @@ from api.learning.serializers import (
 from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from api.permissions import IsStaff, IsStaffOrReadOnly
 from api.throttles import AttemptThrottle, UserCreateThrottle
-from config.exceptions import InvalidInput, NotFound
+from config.exceptions import Forbidden, InvalidInput, NotFound
 from flows.attempts import attempt_submit
 from flows.courses import course_change
-from flows.enrollments import enrollment_create
+from flows.enrollments import enrollment_create, enrollment_leave
 from learning import selectors, services
+from learning.history import attempt_history_get, history_marks_hide
 
 IF_MATCH = OpenApiParameter(
     "If-Match", OpenApiTypes.STR, location=OpenApiParameter.HEADER, required=False,
@@ -160,9 +167,52 @@ class EnrollView(APIView):
         return Response(EnrollmentSerializer(enrollment).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
+    @extend_schema(operation_id="courses_unenroll", tags=["courses"], request=None,
+                   summary="Leave a course: off its boards and lists; your attempts and progress "
+                           "stay, and enrolling again brings them back",
+                   description="Idempotent: leaving a course you left answers 204 again. "
+                               "Attempts are refused at once; reads that other API processes "
+                               "granted you lately stay open for up to ACCESS_CACHE_SECONDS "
+                               "(30 s by default). The boards drop you through the board update "
+                               "queue (at once when it is up; from the outbox once it is back).",
+                   responses={204: None, **error_responses(*READ_ERRORS)})
+    def delete(self, request: Request, course_id: str) -> Response:
+        enrollment_leave(user=request.user, course_id=course_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
 
 class AttemptCreateView(APIView):
     throttle_classes = [AttemptThrottle]
+
+    def get_throttles(self):
+        # Submissions are limited; reading the history is not a submission.
+        return super().get_throttles() if self.request.method == "POST" else []
+
+    @extend_schema(operation_id="attempts_list", tags=["attempts"],
+                   parameters=[HistoryQuerySerializer], examples=HISTORY_EXAMPLES,
+                   summary="Attempt history, newest first, with staff corrections (learners: "
+                           "their own; staff: anyone's with ?user_id=)",
+                   description="Attempts and, merged in by time, the staff corrections that "
+                               "changed the learner's results: override changes and course "
+                               "resets. A learner sees marks as the item's attempt policy shows "
+                               "them (`marks_hidden`); staff see every mark.",
+                   responses={200: HistoryPageSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        query = HistoryQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        user_id = filters.pop("user_id", request.user.pk)
+        if user_id != request.user.pk and not request.user.is_staff:
+            raise Forbidden("Only staff may read another learner's attempts.", code="staff_only")
+        selectors.course_access_check(user=request.user, course_id=course_id)
+        outline = selectors.course_outline_get(course_id=course_id)
+        page = attempt_history_get(outline=outline, user_id=user_id, **filters)
+        if request.user.is_staff:
+            entries = [{**entry, "marks_hidden": False} for entry in page.entries]
+        else:
+            entries = history_marks_hide(outline=outline, entries=page.entries, now=timezone.now())
+        return Response(HistoryPageSerializer({"count": page.count, "results": entries}).data)
+
     @extend_schema(operation_id="attempts_create", tags=["attempts"], request=AttemptSerializer,
                    summary="Submit an attempt; stored at once, progress and leaderboard follow",
                    examples=ATTEMPT_EXAMPLES,

@@ -55,8 +55,9 @@ def enrollment_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.enrollment_search(query=query, course_id=chosen.get("course")))
     names, titles = _lookups(list(page.object_list))
     rows = [Row([_user_cell(names, e.user_id), _course_cell(titles, e.course_id),
-                 Cell(when(e.enrolled_at))]) for e in page.object_list]
-    spec = ListPage(title="Enrollments", columns=["learner", "course", "enrolled"],
+                 Cell(when(e.enrolled_at)),
+                 Cell(when(e.left_at) if e.left_at else "—")]) for e in page.object_list]
+    spec = ListPage(title="Enrollments", columns=["learner", "course", "enrolled", "left"],
                     search_help=_USER_SEARCH, filters=filters)
     return list_render(request, spec, page, rows)
 

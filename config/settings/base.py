@@ -417,3 +417,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Learners per batch of the streamed gradebook export (one progress read and one name read each).
+GRADEBOOK_BATCH_SIZE = env_int("GRADEBOOK_BATCH_SIZE", 1000)

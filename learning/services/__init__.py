@@ -14,12 +14,12 @@ from learning.services.attempts import (
     attempt_summary_merge,
 )
 from learning.services.courses import course_create, course_fanout_done, course_update
-from learning.services.enrollments import enrollment_followup_done, enrollment_store
+from learning.services.enrollments import enrollment_store
 from learning.services.learners import password_check, profile_upsert, user_create
 
 __all__ = [
     "GradedAttempt", "attempt_followup_done", "attempt_grade", "attempt_slot_take",
     "attempt_store", "attempt_summary_merge", "course_create", "course_fanout_done",
-    "course_update", "enrollment_followup_done", "enrollment_store", "password_check",
+    "course_update", "enrollment_store", "password_check",
     "profile_upsert", "user_create",
 ]
