@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from api.analytics import views as analytics
 from api.auth import TokenView
 from api.converters import ObjectIdConverter
+from api.integrations import views as integrations
 from api.leaderboard import views as leaderboard
 from api.learning import corrections
 from api.learning import views as learning
@@ -55,4 +56,11 @@ urlpatterns = [
          name="analytics-course-funnel"),
     path("v1/analytics/courses/<objectid:course_id>/completion-time/",
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+    path("v1/webhooks/", integrations.WebhookListView.as_view(), name="webhook-list"),
+    path("v1/webhooks/<str:endpoint_id>/", integrations.WebhookDetailView.as_view(),
+         name="webhook-detail"),
+    path("v1/webhooks/<str:endpoint_id>/deliveries/", integrations.WebhookDeliveriesView.as_view(),
+         name="webhook-deliveries"),
+    path("v1/webhook-deliveries/<str:delivery_id>/redeliver/",
+         integrations.DeliveryRedeliverView.as_view(), name="webhook-redeliver"),
 ]

@@ -1,0 +1,71 @@
+"""What the integrations API reads (endpoints, query options) and writes (endpoints, deliveries)."""
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
+from rest_framework import serializers
+
+from integrations.documents import DELIVERY_STATUSES, EVENT_TYPES
+
+ENDPOINT_EXAMPLE = {"url": "https://hooks.example.com/lms", "description": "CRM",
+                    "event_types": ["course.completed", "course.passed"], "active": True}
+
+
+@extend_schema_serializer(examples=[OpenApiExample("New endpoint", value=ENDPOINT_EXAMPLE,
+                                                   request_only=True)])
+class WebhookEndpointWriteSerializer(serializers.Serializer):
+    url = serializers.CharField(max_length=2000, help_text="http(s) URL on a public address.")
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    event_types = serializers.ListField(
+        child=serializers.ChoiceField(choices=EVENT_TYPES), min_length=1, max_length=len(EVENT_TYPES),
+        help_text="The event types sent to this endpoint.")
+    active = serializers.BooleanField(required=False, default=True,
+                                      help_text="Inactive endpoints receive nothing.")
+
+
+class WebhookEndpointSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    url = serializers.CharField()
+    description = serializers.CharField()
+    event_types = serializers.ListField(child=serializers.ChoiceField(choices=EVENT_TYPES))
+    active = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    consecutive_failures = serializers.IntegerField(
+        help_text="Failed deliveries in a row; the circuit opens at WEBHOOK_CIRCUIT_FAILURES.")
+    circuit_open_until = serializers.DateTimeField(
+        allow_null=True, help_text="While in the future, deliveries to this endpoint wait.")
+
+
+@extend_schema_serializer(examples=[OpenApiExample("Created", response_only=True, value={
+    **ENDPOINT_EXAMPLE, "id": "6650f1c2a1b2c3d4e5f60718", "created_at": "2026-11-29T12:00:00Z",
+    "consecutive_failures": 0, "circuit_open_until": None,
+    "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"})])
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    secret = serializers.CharField(
+        help_text="The signing secret (Standard Webhooks, `whsec_…`). Shown only in this response.")
+
+
+class WebhookDeliverySerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="`<event id>:<endpoint id>`.")
+    event_id = serializers.CharField(help_text="Also the `webhook-id` header of every try.")
+    event_type = serializers.CharField()
+    target = serializers.CharField(help_text="The endpoint id, or `lrs`.")
+    status = serializers.ChoiceField(choices=DELIVERY_STATUSES)
+    attempts = serializers.IntegerField(help_text="Requests made so far.")
+    next_attempt_at = serializers.DateTimeField(allow_null=True)
+    expires_at = serializers.DateTimeField(help_text="No retry after this; the delivery fails.")
+    last_status_code = serializers.IntegerField(allow_null=True)
+    last_latency_ms = serializers.FloatField(allow_null=True)
+    last_error = serializers.CharField(help_text="`timeout`, `HTTP 500`, a connection error, or empty.")
+    last_attempt_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class DeliveryQuerySerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=DELIVERY_STATUSES, required=False)
+    limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
+    offset = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
+
+
+class DeliveryPageSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = WebhookDeliverySerializer(many=True)
