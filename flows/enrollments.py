@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from analytics.services import activity_log_request
 from config.exceptions import NotFound
+from integrations.events import enrollment_created_record
 from learning.documents import Enrollment
 from learning.selectors import course_get
 from learning.services import enrollment_followup_done, enrollment_store
@@ -37,6 +38,7 @@ def _follow_up(enrollment: Enrollment) -> None:
     activity_log_request(user_id=enrollment.user_id, verb="enrolled", course_id=course_id,
                          event_id=f"enrolled:{enrollment.id}", occurred_at=enrollment.enrolled_at)
     progress_recalculation_request(user_id=enrollment.user_id, course_id=course_id)
+    enrollment_created_record(enrollment=enrollment)
     enrollment_followup_done(enrollment_id=enrollment.id)
 
 

@@ -28,11 +28,11 @@ from integrations.documents import (
     XapiStatement,
 )
 from integrations.urlcheck import url_check
+from integrations.xapi import XAPI_VERSION
 
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "lms-webhooks/1"
-XAPI_VERSION = "1.0.3"
 
 
 def retry_delay(*, attempts: int) -> float:

@@ -24,9 +24,11 @@ from integrations.documents import (
     IntegrationEvent,
     WebhookDelivery,
     WebhookEndpoint,
+    XapiStatement,
 )
 from integrations.urlcheck import url_check
 from integrations.xapi import statements_of
+from learning.selectors import course_outline_get
 
 logger = logging.getLogger(__name__)
 
@@ -120,10 +122,10 @@ def event_record_request(*, type: str, key: str, data: dict, occurred_at: dateti
 def event_record(*, event_id: str, type: str, key: str, data: dict, occurred_at: str) -> dict:
     """Store the event (once), its xAPI statements, and one delivery per subscribed endpoint
     (and the LRS); then queue the deliveries. Idempotent: a repeat adds nothing."""
-    from integrations.documents import XapiStatement
-
-    when = datetime.fromisoformat(occurred_at)
+    when = datetime.fromisoformat(occurred_at.replace("Z", "+00:00"))
     now = timezone.now()
+    if type == "attempt.accepted":
+        data = _attempt_data_enriched(data)
     events = IntegrationEvent._get_collection()
     try:
         events.insert_one({"_id": event_id, "type": type, "key": key, "data": data,
@@ -144,7 +146,32 @@ def event_record(*, event_id: str, type: str, key: str, data: dict, occurred_at:
     created = [d for d in (_delivery_create(event_id=event_id, event_type=type, target=target,
                                             now=now) for target in targets) if d]
     delivery_publish(delivery_ids=created)
+    if type == "attempt.accepted" and data.get("item_completed"):
+        # The learner's first completion of the item: one event, whichever attempt did it first.
+        key = f"item.completed:{data['user_id']}:{data['item_id']}"
+        event_record(event_id=event_id_of(key), type="item.completed", key=key, occurred_at=occurred_at,
+                     data={**{k: data[k] for k in ("user_id", "course_id", "item_id", "attempt_id",
+                                                   "kind", "item_title")},
+                           "completed_at": data["submitted_at"]})
     return {"event_id": event_id, "deliveries": len(created), "statements": len(statements)}
+
+
+def _attempt_data_enriched(data: dict) -> dict:
+    """The attempt with its item's title, marks and pass mark, and whether it passed and
+    completed the item (the progress rule: marked done, or graded at the pass mark)."""
+    try:
+        item = course_outline_get(course_id=data["course_id"]).item_index.get(data["item_id"])
+    except NotFound:
+        item = None
+    if item is None:  # the course or item was deleted meanwhile: send what the attempt says
+        return {**data, "item_title": None, "max_marks": None, "pass_marks": None,
+                "passed": None, "item_completed": False}
+    marks = data.get("marks")
+    passed = None if marks is None or item.pass_marks is None else marks >= item.pass_marks
+    completed = (bool(data.get("completed")) if item.kind in ("video", "article")
+                 else marks is not None and passed is not False)
+    return {**data, "item_title": item.title, "max_marks": item.max_marks,
+            "pass_marks": item.pass_marks, "passed": passed, "item_completed": completed}
 
 
 def _delivery_create(*, event_id: str, event_type: str, target: str, now: datetime) -> str | None:
