@@ -61,6 +61,7 @@ urlpatterns = [
          name="webhook-detail"),
     path("v1/webhooks/<str:endpoint_id>/deliveries/", integrations.WebhookDeliveriesView.as_view(),
          name="webhook-deliveries"),
+    path("v1/xapi/statements/", integrations.XapiStatementsView.as_view(), name="xapi-statements"),
     path("v1/webhook-deliveries/<str:delivery_id>/redeliver/",
          integrations.DeliveryRedeliverView.as_view(), name="webhook-redeliver"),
 ]

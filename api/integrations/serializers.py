@@ -1,6 +1,8 @@
 """What the integrations API reads (endpoints, query options) and writes (endpoints, deliveries)."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
@@ -69,3 +71,49 @@ class DeliveryQuerySerializer(serializers.Serializer):
 class DeliveryPageSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     results = WebhookDeliverySerializer(many=True)
+
+
+class StatementQuerySerializer(serializers.Serializer):
+    since = serializers.DateTimeField(required=False,
+                                      help_text="Only statements stored after this moment (ISO 8601).")
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+    cursor = serializers.CharField(required=False, max_length=200,
+                                   help_text="From a previous page's `more` link: the next page.")
+
+    def validate_cursor(self, value: str) -> tuple:
+        stored, _, statement_id = value.partition(",")
+        try:
+            moment = datetime.fromisoformat(stored.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise serializers.ValidationError("Not a cursor from a `more` link.") from exc
+        if not statement_id:
+            raise serializers.ValidationError("Not a cursor from a `more` link.")
+        return moment, statement_id
+
+
+STATEMENT_EXAMPLE = {
+    "id": "2c5b1a86-7f5e-5c3a-9d7e-1f0b6a1e4c3d",
+    "actor": {"objectType": "Agent", "account": {"homePage": "https://lms.example.com", "name": "7"}},
+    "verb": {"id": "http://adlnet.gov/expapi/verbs/answered", "display": {"en-US": "answered"}},
+    "object": {"objectType": "Activity",
+               "id": "https://lms.example.com/xapi/courses/6650f1c2a1b2c3d4e5f60718/items/6650f1c2a1b2c3d4e5f60719",
+               "definition": {"type": "http://adlnet.gov/expapi/activities/assessment",
+                              "name": {"en-US": "Quiz 1"}}},
+    "result": {"score": {"raw": 5, "min": 0, "max": 10, "scaled": 0.5}, "success": False,
+               "completion": False},
+    "context": {"platform": "lms", "contextActivities": {"parent": [
+        {"objectType": "Activity", "id": "https://lms.example.com/xapi/courses/6650f1c2a1b2c3d4e5f60718",
+         "definition": {"type": "http://adlnet.gov/expapi/activities/course"}}]},
+        "extensions": {"https://lms.example.com/xapi/extensions/event-id":
+                       "evt_64d5923678435d39a20d6cd06f496f3e"}},
+    "timestamp": "2026-11-29T12:00:00Z", "stored": "2026-11-29T12:00:00.120000Z", "version": "1.0.3"}
+
+
+@extend_schema_serializer(examples=[OpenApiExample("A page", response_only=True, value={
+    "statements": [STATEMENT_EXAMPLE],
+    "more": "/api/v1/xapi/statements/?limit=1&cursor=2026-11-29T12:00:00.120000Z,2c5b1a86-7f5e-5c3a-9d7e-1f0b6a1e4c3d"})])
+class StatementResultSerializer(serializers.Serializer):
+    statements = serializers.ListField(child=serializers.DictField(),
+                                       help_text="xAPI 1.0.3 statements, oldest stored first.")
+    more = serializers.CharField(allow_blank=True,
+                                 help_text="The next page's URL; empty on the last page.")

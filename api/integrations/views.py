@@ -1,6 +1,8 @@
 """Staff endpoints of integrations: webhook endpoints, their delivery log, redelivery."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -10,6 +12,8 @@ from rest_framework.views import APIView
 from api.integrations.serializers import (
     DeliveryPageSerializer,
     DeliveryQuerySerializer,
+    StatementQuerySerializer,
+    StatementResultSerializer,
     WebhookDeliverySerializer,
     WebhookEndpointCreatedSerializer,
     WebhookEndpointSerializer,
@@ -17,7 +21,7 @@ from api.integrations.serializers import (
 )
 from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from api.permissions import IsStaff
-from integrations.selectors import deliveries_page, webhook_endpoints_all
+from integrations.selectors import deliveries_page, webhook_endpoints_all, xapi_statements_page
 from integrations.services import (
     delivery_redeliver,
     webhook_endpoint_create,
@@ -100,3 +104,25 @@ class DeliveryRedeliverView(APIView):
     def post(self, request: Request, delivery_id: str) -> Response:
         delivery = delivery_redeliver(delivery_id=delivery_id)
         return Response(WebhookDeliverySerializer(delivery).data, status=status.HTTP_202_ACCEPTED)
+
+
+class XapiStatementsView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="xapi_statements_list", tags=["xapi"],
+                   summary="xAPI 1.0.3 statements of attempts and completions, page by page (staff)",
+                   parameters=[StatementQuerySerializer],
+                   responses={200: StatementResultSerializer, **error_responses(400, 401, 403)})
+    def get(self, request: Request) -> Response:
+        query = StatementQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        options = query.validated_data
+        statements, more = xapi_statements_page(since=options.get("since"),
+                                                after=options.get("cursor"), limit=options["limit"])
+        link = ""
+        if more is not None:
+            stored = more[0].isoformat().replace("+00:00", "") + "Z"
+            link = request.path + "?" + urlencode({"limit": options["limit"],
+                                                   "cursor": f"{stored},{more[1]}"})
+        return Response(StatementResultSerializer({"statements": statements, "more": link}).data,
+                        headers={"X-Experience-API-Version": "1.0.3"})
