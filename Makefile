@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 SHELL_SCRIPTS := scripts/run scripts/system-packages scripts/with-redis scripts/lib.sh .ci/run
 
-.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard bench-load
+.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard bench-load bench-budget
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -57,6 +57,9 @@ bench-leaderboard: $(STAMP) ## Benchmark leaderboard reads and writes (prints a 
 
 bench-load: $(STAMP) ## Drive a `make run` stack at rising attempt rates (prints a table)
 	$(PY) -m bench.load
+
+bench-budget: $(STAMP) ## Count the Redis/MongoDB/SQL round trips of each hot request (exits 1 over budget)
+	$(PY) -m bench.budget
 
 clean: ## Remove .venv, caches and local run state (.run/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info

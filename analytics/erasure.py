@@ -12,14 +12,14 @@ def activity_anonymise(*, user_id: int, anonymous_id: int) -> int:
     stay right); completion events, whose ids name the user, get the anonymous id's. Idempotent;
     returns how many events moved."""
     collection = ActivityLog._get_collection()
-    for doc in collection.find({"user_id": user_id, "verb": "completed_course"},
-                               {"course_id": 1, "event_id": 1}):
+    for doc in collection.find({"user_id": user_id, "verb": "completed_course"}):
         renamed = course_completion_event_id(user_id=anonymous_id, course_id=str(doc["course_id"]))
-        if doc["event_id"] == renamed:
+        if doc["_id"] == renamed:
             continue
-        try:
-            collection.update_one({"_id": doc["_id"]}, {"$set": {"event_id": renamed}})
+        try:  # the event id is the primary key: a renamed event is a new document
+            collection.insert_one({**doc, "_id": renamed})
         except DuplicateKeyError:  # an earlier run renamed it; this copy came in since
-            collection.delete_one({"_id": doc["_id"]})
+            pass
+        collection.delete_one({"_id": doc["_id"]})
     return collection.update_many({"user_id": user_id},
                                   {"$set": {"user_id": anonymous_id}}).modified_count

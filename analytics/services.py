@@ -39,7 +39,8 @@ def activity_log_write(*, event_id: str, user_id: int, verb: str, course_id: str
         or timezone.now()
     try:
         ActivityLog(event_id=event_id, user_id=user_id, verb=verb, course_id=course_id,
-                    item_id=item_id, data=data, occurred_at=when, day=activity_day(when)).save()
+                    item_id=item_id, data=data, occurred_at=when,
+                    day=activity_day(when)).save(force_insert=True)
     except NotUniqueError:
         return False
     return True

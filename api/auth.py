@@ -9,7 +9,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from api.authentication import token_expired, token_forget
+from api.authentication import token_expired
 from api.openapi import error_responses
 from api.throttles import LoginAddressThrottle, LoginUsernameThrottle
 
@@ -68,7 +68,5 @@ class TokenView(ObtainAuthToken):
                    summary="Revoke the token this request was made with",
                    responses={204: None, **error_responses(401)})
     def delete(self, request, *args, **kwargs):
-        for key in Token.objects.filter(user=request.user).values_list("key", flat=True):
-            token_forget(key)
-        Token.objects.filter(user=request.user).delete()
+        Token.objects.filter(user=request.user).delete()  # each leaves the cache (post_delete)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,8 +7,11 @@ from datetime import timedelta
 
 from cachetools import TTLCache
 from django.conf import settings
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 from rest_framework.authentication import TokenAuthentication
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
 # Tokens (with their users) this process has checked lately. A revocation made here takes
@@ -37,6 +40,20 @@ def token_forget(key: str) -> None:
     cache = _cache()
     with _checked_lock:
         cache.pop(key, None)
+
+
+@receiver(post_delete, sender=Token)
+def _forget_deleted_token(sender, instance, **kwargs) -> None:
+    token_forget(instance.key)
+
+
+@receiver(post_save, sender=settings.AUTH_USER_MODEL)
+def _forget_changed_users_tokens(sender, instance, **kwargs) -> None:
+    """A user saved here (deactivated, demoted, erased) is checked afresh on their next request."""
+    cache = _cache()
+    with _checked_lock:
+        for key in [key for key, (user, _) in cache.items() if user.pk == instance.pk]:
+            cache.pop(key, None)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):

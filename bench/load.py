@@ -13,7 +13,8 @@ Then, with no readers, the CPU per accepted attempt is set against that of a tri
 authenticated POST plus one empty Celery task, measured in the same run.
 
 Environment: BENCH_RATES (10,20,30,40,50,60,70,80), BENCH_STEP_SECONDS (15), BENCH_LEARNERS (50),
-MONGODB_URI (unset: embedded mode, as `make run` by default).
+MONGODB_URI (unset: embedded mode, as `make run` by default), BENCH_PREFILL ("10000,100000":
+embedded mode starts with that many other learners and attempts already stored, see bench/fill.py).
 Exits 1 when a target fails.
 """
 from __future__ import annotations
@@ -46,6 +47,7 @@ CPU_SAMPLES = 300
 ADMIN_PASSWORD = "bench-admin-passphrase-7"
 LEARNER_PASSWORD = "bench-learner-passphrase-7"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PREFILL = os.environ.get("BENCH_PREFILL", "")
 
 
 # --- the stack ----------------------------------------------------------------------------------
@@ -59,7 +61,7 @@ def _free_port() -> int:
 class Stack:
     """`make run` in a session of its own, on free ports and a Redis of its own."""
 
-    def __init__(self, workdir: Path):
+    def __init__(self, workdir: Path, snapshot: Path | None = None):
         self.api_port, self.flower_port, redis_port = _free_port(), _free_port(), _free_port()
         env = {k: v for k, v in os.environ.items()
                if k not in ("DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
@@ -75,6 +77,8 @@ class Stack:
             "THROTTLE_ATTEMPTS": "100000/m", "THROTTLE_LOGIN_ADDRESS": "100000/m",
             "THROTTLE_USER_CREATE": "100000/h",
         })
+        if snapshot:
+            env["EMBEDDED_SNAPSHOT"] = str(snapshot)
         self.broker_url = env["CELERY_BROKER_URL"]
         self.log_path = workdir / "stack.log"
         self._log = self.log_path.open("wb")
@@ -369,12 +373,30 @@ def main() -> int:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server not found: apt-get install -y redis-server")
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    stack = Stack(workdir)
+    snapshot = prefill(workdir) if PREFILL else None
+    stack = Stack(workdir, snapshot)
     try:
         return _run(stack)
     finally:
         stack.stop()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def prefill(workdir: Path) -> Path:
+    """Run bench.fill into the stack's SQL database and a snapshot its API process loads."""
+    if os.environ.get("MONGODB_URI"):
+        raise SystemExit("BENCH_PREFILL fills embedded mode; unset MONGODB_URI")
+    try:
+        learners, attempts = (int(n) for n in PREFILL.split(","))
+    except ValueError:
+        raise SystemExit(f"BENCH_PREFILL must be LEARNERS,ATTEMPTS (e.g. 10000,100000), not {PREFILL!r}") from None
+    snapshot = workdir / "prefill.bson.gz"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "DEBUG": "1",
+           "SECRET_KEY": "bench-fill-" + "x" * 50, "LOG_LEVEL": "WARNING"}
+    print(f"filling the store: {learners:,} learners, {attempts:,} attempts ...", flush=True)
+    subprocess.run([sys.executable, "-m", "bench.fill", str(snapshot), str(learners), str(attempts)],
+                   cwd=ROOT, env=env, check=True)
+    return snapshot
 
 
 def _run(stack: Stack) -> int:
@@ -387,6 +409,8 @@ def _run(stack: Stack) -> int:
     course_id, items = course_create(admin, items=20 * (per_learner // 20 + 1))
     learners = learners_create(stack, admin, course_id, items)
     store = "embedded (mongomock)" if not os.environ.get("MONGODB_URI") else "MongoDB"
+    if PREFILL:
+        store += " prefilled with {:,} learners and {:,} attempts".format(*map(int, PREFILL.split(",")))
     print(f"store: {store}; course of {len(items)} video items; {LEARNERS} learners, "
           f"each polling every {POLL_INTERVAL}s; {STEP_SECONDS:.0f}s per rate", flush=True)
     header = (f"{'rate/s':>6} {'accepted':>8} {'202 p50':>8} {'202 p95':>8} {'vis p50':>8} "

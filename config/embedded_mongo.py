@@ -9,8 +9,9 @@ operation is short.
 
 mongomock-ng answers every query by testing every document of the collection, so a lookup by
 `_id` cost ~100 ms at 50,000 documents. It keeps documents in a dict keyed by `_id`, though: a
-filter that names one `_id` value is answered from that dict (the rest of the filter is still
-applied to the one document), as a real server answers it from the `_id` index.
+filter that names `_id` values (one value, or `{"$in": [...]}`) is answered from that dict (the
+rest of the filter is still applied to those documents), as a real server answers it from the
+`_id` index.
 """
 from __future__ import annotations
 
@@ -38,30 +39,36 @@ def _serialized(function):
     return run
 
 
-def _one_id(filter) -> tuple[bool, object]:
-    """(True, value) when the filter names exactly one `_id` value (no operator, no array)."""
-    if not isinstance(filter, dict) or "_id" not in filter:
-        return False, None
-    value = filter["_id"]
+def _plain(value) -> bool:
+    """A value the `_id` dict can be asked for (not an operator, a list, a pattern or null)."""
     if isinstance(value, dict | list | tuple | re.Pattern) or value is None:
-        return False, None
+        return False
     try:
         hash(value)
     except TypeError:
-        return False, None
-    return True, value
+        return False
+    return True
+
+
+def _named_ids(filter) -> list | None:
+    """The `_id` values a filter names (`{"_id": v}` or `{"_id": {"$in": [...]}}`), else None."""
+    if not isinstance(filter, dict) or "_id" not in filter:
+        return None
+    value = filter["_id"]
+    if isinstance(value, dict) and list(value) == ["$in"] and isinstance(value["$in"], list | tuple):
+        values = list(dict.fromkeys(value["$in"])) if all(map(_plain, value["$in"])) else None
+        return values
+    return [value] if _plain(value) else None
 
 
 def _by_id_first(iter_documents, filter_applies):
     @functools.wraps(iter_documents)
     def run(self, filter):
-        named, value = _one_id(filter)
-        if not named or self._store._ttl_indexes:  # TTL expiry runs on the full scan only
+        ids = _named_ids(filter)
+        if ids is None or self._store._ttl_indexes:  # TTL expiry runs on the full scan only
             return iter_documents(self, filter)
-        document = self._store._documents.get(value)
-        if document is None or not filter_applies(filter, document):
-            return iter(())
-        return iter((document,))
+        documents = (self._store._documents.get(value) for value in ids)
+        return iter([d for d in documents if d is not None and filter_applies(filter, d)])
 
     return run
 

@@ -193,9 +193,8 @@ def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
     if not user_ids:
         return {}
     cursor = LearnerProfile._get_collection().find(
-        {"user_id": {"$in": list(user_ids)}}, {"_id": 0, "user_id": 1, "display_name": 1, "avatar_url": 1}
-    )
-    return {d["user_id"]: d for d in cursor}
+        {"_id": {"$in": list(user_ids)}}, {"display_name": 1, "avatar_url": 1})
+    return {d["_id"]: {"user_id": d.pop("_id"), **d} for d in cursor}
 
 
 def profile_get(*, user_id: int) -> LearnerProfile | None:

@@ -41,12 +41,12 @@ def _command(*argv: str | Path) -> str:
 
 
 def _program(name: str, command: str, *, autostart: bool, priority: int, stop_timeout: int,
-             startsecs: int = STARTSECS, environment: str = "") -> str:
+             startsecs: int = STARTSECS) -> str:
     return f"""
 [program:{name}]
 command={command}
 directory={_escape(str(ROOT))}
-environment=LMS_PROCESS="{name}"{environment}
+environment=LMS_PROCESS="{name}"
 priority={priority}
 autostart={str(autostart).lower()}
 autorestart=true
@@ -136,11 +136,11 @@ directory={_escape(str(ROOT))}
         celery, "-A", "config", "beat", "-l", "info", "-S", "config.beat.ResilientRedBeatScheduler"),
         **app))
     # Flower reads its login from FLOWER_BASIC_AUTH itself, which keeps it out of `ps`. Its own
-    # metrics stay its own (Prometheus scrapes Flower apart), out of the shared samples directory.
+    # metrics stay its own (Prometheus scrapes Flower apart), out of the shared samples directory:
+    # the variable is removed, not emptied (prometheus_client would write to the working directory).
     parts.append(_program(
-        "flower", _command(celery, "-A", "config", "flower", "--address=127.0.0.1",
-                           f"--port={flower_port}"),
-        environment=',PROMETHEUS_MULTIPROC_DIR=""', **app))
+        "flower", _command("env", "-u", "PROMETHEUS_MULTIPROC_DIR", celery, "-A", "config",
+                           "flower", "--address=127.0.0.1", f"--port={flower_port}"), **app))
     # One group: supervisord stops a group's processes together, groups one after another.
     parts.append(f"\n[group:lms]\nprograms={','.join(names)}\npriority=100\n")
     return "".join(parts)

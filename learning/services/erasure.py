@@ -66,7 +66,7 @@ def account_scrub(*, user_id: int) -> None:
 
 def profile_delete(*, user_id: int) -> bool:
     """Delete the public profile (display name, avatar) boards showed."""
-    return LearnerProfile._get_collection().delete_one({"user_id": user_id}).deleted_count == 1
+    return LearnerProfile._get_collection().delete_one({"_id": user_id}).deleted_count == 1
 
 
 def learner_course_ids(*, user_id: int) -> set[str]:
