@@ -74,3 +74,19 @@ def test_entering_and_leaving_the_top_n_records_rank_changed_and_other_moves_do_
                      for e in _events("leaderboard.rank_changed"))
     assert changes == sorted([(ada.pk, "entered", 1), (learners["bob"].pk, "entered", 1),
                               (ada.pk, "left", None)])
+
+
+def test_an_erased_learner_s_events_and_statements_keep_only_the_anonymous_id(
+        celery_worker, course_with_learner, staff_client):
+    from integrations.documents import XapiStatement
+    from learning.correction_documents import UserErasure
+
+    course_id, ids, learner, client = course_with_learner
+    watch(client, course_id, ids["Watch"])
+    wait_until(lambda: _events("item.completed") and XapiStatement.objects.count() >= 2)
+    assert staff_client.delete(f"/api/v1/users/{learner.pk}/").status_code == 204
+    anonymous = UserErasure.objects.get(id=learner.pk).anonymous_id
+    assert IntegrationEvent.objects(data__user_id=learner.pk).count() == 0
+    assert IntegrationEvent.objects(data__user_id=anonymous).count() >= 3
+    names = {s.statement["actor"]["account"]["name"] for s in XapiStatement.objects}
+    assert names == {str(anonymous)}
