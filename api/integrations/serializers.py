@@ -62,7 +62,18 @@ class WebhookDeliverySerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class DeliveryQuerySerializer(serializers.Serializer):
+class _QueryOptions(serializers.Serializer):
+    """Query options where a name given without a value is refused, not ignored."""
+
+    def to_internal_value(self, data):
+        blank = sorted(name for name in self.fields if name in data and data.get(name) == "")
+        if blank:
+            raise serializers.ValidationError({name: ["Give a value or leave the option out."]
+                                               for name in blank})
+        return super().to_internal_value(data)
+
+
+class DeliveryQuerySerializer(_QueryOptions):
     status = serializers.ChoiceField(choices=DELIVERY_STATUSES, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=200, default=50)
     offset = serializers.IntegerField(min_value=0, max_value=100_000, default=0)
@@ -73,7 +84,7 @@ class DeliveryPageSerializer(serializers.Serializer):
     results = WebhookDeliverySerializer(many=True)
 
 
-class StatementQuerySerializer(serializers.Serializer):
+class StatementQuerySerializer(_QueryOptions):
     since = serializers.DateTimeField(required=False,
                                       help_text="Only statements stored after this moment (ISO 8601).")
     limit = serializers.IntegerField(min_value=1, max_value=500, default=100)

@@ -106,3 +106,10 @@ def test_statements_are_forwarded_to_an_lrs_with_basic_auth_and_retried(
             BaseXapiStatement.model_validate(statement)
     sent = sorted(s["verb"]["display"]["en-US"] for r in good for s in json.loads(r.body))
     assert sent == ["completed", "experienced"]
+
+
+def test_options_given_without_a_value_are_refused(staff_client):
+    for option in ("since", "limit", "cursor"):
+        response = staff_client.get(STATEMENTS, {option: ""})
+        assert response.status_code == 400, option
+        assert option in str(response.json())
