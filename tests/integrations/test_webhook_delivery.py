@@ -139,3 +139,20 @@ def test_an_event_recorded_twice_is_stored_and_delivered_once(
     wait_until(lambda: len(receiver.requests) == 1)
     time.sleep(0.5)
     assert len(receiver.requests) == 1 and IntegrationEvent.objects.count() == 1
+
+
+def test_a_retry_too_far_out_for_a_countdown_is_sent_by_the_due_sweep(
+        celery_worker, receiver, subscribe, course_with_learner, fast_webhooks):
+    from celery import current_app
+
+    fast_webhooks.WEBHOOK_COUNTDOWN_MAX_SECONDS = 0  # every retry is left to the sweep
+    receiver.plan = [500]
+    subscribe(receiver, ["attempt.accepted"])
+    course_id, ids, _, client = course_with_learner
+    watch(client, course_id, ids["Watch"])
+    wait_until(lambda: WebhookDelivery.objects(last_status_code=500).first())
+    time.sleep(1)  # well past the back-off: nothing queued the retry
+    assert len(receiver.requests) == 1
+    current_app.send_task("DELIVER_DUE_WEBHOOKS")  # what beat sends every WEBHOOK_SWEEP_SECONDS
+    delivery = wait_until(lambda: _delivery("succeeded"))
+    assert delivery.attempts == 2 and len(receiver.requests) == 2
