@@ -9,6 +9,7 @@ from django.utils import timezone
 from analytics.services import course_completion_record
 from integrations.events import course_completed_record, course_passed_record, rank_changed_record
 from leaderboard.signals import top_changed
+from learning.correction_selectors import user_erasure_get
 from progress.signals import course_completed, course_passed
 
 
@@ -43,5 +44,7 @@ def _top_changed_events(*, course_id: str, order: str, top_n: int, entered: list
         rank_changed_record(course_id=course_id, user_id=user_id, change="entered", rank=rank,
                             top_n=top_n, order=order, at=now)
     for user_id in left:
+        if user_erasure_get(user_id=user_id) is not None:
+            continue  # taken off the board by their erasure: no event names them any more
         rank_changed_record(course_id=course_id, user_id=user_id, change="left", rank=None,
                             top_n=top_n, order=order, at=now)

@@ -90,3 +90,18 @@ def test_an_erased_learner_s_events_and_statements_keep_only_the_anonymous_id(
     assert IntegrationEvent.objects(data__user_id=anonymous).count() >= 3
     names = {s.statement["actor"]["account"]["name"] for s in XapiStatement.objects}
     assert names == {str(anonymous)}
+
+
+def test_an_erasure_taking_a_learner_off_the_top_n_sends_no_event_naming_them(
+        celery_worker, course_with_learner, staff_client, settings):
+    settings.WEBHOOK_LEADERBOARD_TOP_N = 1
+    course_id, ids, learner, client = course_with_learner
+    board = f"/api/v1/courses/{course_id}/leaderboard/"
+    wait_until(lambda: not client.get(board).json()["rebuilding"])
+    answer(client, course_id, ids["Quiz"])
+    wait_until(lambda: _events("leaderboard.rank_changed"))
+    assert staff_client.delete(f"/api/v1/users/{learner.pk}/").status_code == 204
+    wait_until(lambda: staff_client.get(board).json()["count"] == 0)
+    time.sleep(0.5)
+    assert [e.data["change"] for e in _events("leaderboard.rank_changed")] == ["entered"]
+    assert IntegrationEvent.objects(data__user_id=learner.pk).count() == 0
