@@ -59,6 +59,8 @@ urlpatterns = [
     path("v1/webhooks/", integrations.WebhookListView.as_view(), name="webhook-list"),
     path("v1/webhooks/<str:endpoint_id>/", integrations.WebhookDetailView.as_view(),
          name="webhook-detail"),
+    path("v1/webhooks/<str:endpoint_id>/rotate-secret/",
+         integrations.WebhookSecretRotateView.as_view(), name="webhook-rotate-secret"),
     path("v1/webhooks/<str:endpoint_id>/deliveries/", integrations.WebhookDeliveriesView.as_view(),
          name="webhook-deliveries"),
     path("v1/xapi/statements/", integrations.XapiStatementsView.as_view(), name="xapi-statements"),

@@ -91,6 +91,15 @@ def webhook_endpoint_update(*, endpoint_id: str, url: str | None = None,
     return endpoint
 
 
+def webhook_endpoint_secret_rotate(*, endpoint_id: str) -> WebhookEndpoint:
+    """Give the endpoint a new signing secret (the caller shows it once); every try from now on,
+    retries of earlier events included, is signed with it."""
+    endpoint = webhook_endpoint_get(endpoint_id=endpoint_id)
+    endpoint.secret = webhook_secret_new()
+    endpoint.save()
+    return endpoint
+
+
 def webhook_endpoint_delete(*, endpoint_id: str) -> None:
     """Delete the endpoint; its pending deliveries fail when they come up (the log stays)."""
     webhook_endpoint_get(endpoint_id=endpoint_id).delete()

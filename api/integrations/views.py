@@ -27,6 +27,7 @@ from integrations.services import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_get,
+    webhook_endpoint_secret_rotate,
     webhook_endpoint_update,
 )
 
@@ -76,6 +77,18 @@ class WebhookDetailView(APIView):
     def delete(self, request: Request, endpoint_id: str) -> Response:
         webhook_endpoint_delete(endpoint_id=endpoint_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class WebhookSecretRotateView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="webhooks_secret_rotate", tags=TAGS, request=None,
+                   summary="Replace the endpoint's signing secret; the response shows the new one "
+                           "once (staff)",
+                   responses={200: WebhookEndpointCreatedSerializer, **error_responses(*READ_ERRORS)})
+    def post(self, request: Request, endpoint_id: str) -> Response:
+        endpoint = webhook_endpoint_secret_rotate(endpoint_id=endpoint_id)
+        return Response(WebhookEndpointCreatedSerializer(endpoint).data)
 
 
 class WebhookDeliveriesView(APIView):

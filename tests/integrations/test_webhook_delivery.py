@@ -156,3 +156,18 @@ def test_a_retry_too_far_out_for_a_countdown_is_sent_by_the_due_sweep(
     current_app.send_task("DELIVER_DUE_WEBHOOKS")  # what beat sends every WEBHOOK_SWEEP_SECONDS
     delivery = wait_until(lambda: _delivery("succeeded"))
     assert delivery.attempts == 2 and len(receiver.requests) == 2
+
+
+def test_retries_after_a_secret_rotation_are_signed_with_the_new_secret(
+        celery_worker, receiver, subscribe, course_with_learner, staff_client, fast_webhooks):
+    fast_webhooks.WEBHOOK_RETRY_BASE_SECONDS = 1
+    fast_webhooks.WEBHOOK_RETRY_MAX_SECONDS = 1
+    receiver.plan = [500]
+    endpoint_id = subscribe(receiver, ["attempt.accepted"])
+    course_id, ids, _, client = course_with_learner
+    watch(client, course_id, ids["Watch"])
+    wait_until(lambda: receiver.requests)
+    rotated = staff_client.post(f"/api/v1/webhooks/{endpoint_id}/rotate-secret/").data["secret"]
+    receiver.secret = rotated  # the receiver verifies with the new secret from now on
+    wait_until(lambda: receiver.processed)
+    Webhook(rotated).verify(receiver.requests[-1].body, receiver.requests[-1].headers)

@@ -80,3 +80,15 @@ def test_staff_change_and_delete_an_endpoint(staff_client):
     assert staff_client.delete(f"/api/v1/webhooks/{endpoint_id}/").status_code == 204
     assert staff_client.get(f"/api/v1/webhooks/{endpoint_id}/").status_code == 404
     assert staff_client.get("/api/v1/webhooks/nonsense/").status_code == 404
+
+
+def test_staff_rotate_the_secret_and_see_the_new_one_once(staff_client):
+    created = _create(staff_client).data
+    rotated = staff_client.post(f"/api/v1/webhooks/{created['id']}/rotate-secret/")
+    assert rotated.status_code == 200
+    assert rotated.data["secret"].startswith("whsec_")
+    assert rotated.data["secret"] != created["secret"]
+    Webhook(rotated.data["secret"])
+    assert "secret" not in staff_client.get(f"/api/v1/webhooks/{created['id']}/").data
+    assert staff_client.post("/api/v1/webhooks/000000000000000000000000/rotate-secret/")\
+        .status_code == 404
