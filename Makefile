@@ -12,7 +12,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 SHELL_SCRIPTS := scripts/run scripts/system-packages scripts/with-redis scripts/lib.sh .ci/run
 
-.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard bench-load bench-budget
+.PHONY: help venv run demo test lint clean bench-progress bench-leaderboard bench-load bench-budget chaos
 
 help: ## Show this list
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) \
@@ -60,6 +60,9 @@ bench-load: $(STAMP) ## Drive a `make run` stack at rising attempt rates (prints
 
 bench-budget: $(STAMP) ## Count the Redis/MongoDB/SQL round trips of each hot request (exits 1 over budget)
 	$(PY) -m bench.budget
+
+chaos: $(STAMP) ## Inject faults into a `make run` stack under load; table of convergence (docs/reliability.md)
+	$(PY) -m bench.chaos
 
 clean: ## Remove .venv, caches and local run state (.run/)
 	rm -rf $(VENV) .pytest_cache .ruff_cache .run build *.egg-info

@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.analytics import views as analytics
 from api.auth import TokenView
+from api.consistency import CourseConsistencyView
 from api.converters import ObjectIdConverter
 from api.integrations import views as integrations
 from api.leaderboard import views as leaderboard
@@ -56,6 +57,7 @@ urlpatterns = [
          name="analytics-course-funnel"),
     path("v1/analytics/courses/<objectid:course_id>/completion-time/",
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
+    path(COURSE + "consistency/", CourseConsistencyView.as_view(), name="course-consistency"),
     path("v1/webhooks/", integrations.WebhookListView.as_view(), name="webhook-list"),
     path("v1/webhooks/<str:endpoint_id>/", integrations.WebhookDetailView.as_view(),
          name="webhook-detail"),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -42,6 +43,12 @@ logger = logging.getLogger(__name__)
 # Release the lock only if we still own it (it may have expired and been taken by another).
 _RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+# Extend the lock only while we still own it.
+_RENEW_LOCK = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -219,37 +226,65 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
 
 # --- Rebuilds -----------------------------------------------------------------------------------
 
+class _Lease:
+    """Holds a lock while its holder lives: a thread renews it every third of the lease, so a
+    killed process frees it within one lease (and the task's hard time limit ends a stuck one)."""
+
+    def __init__(self, client: redis.Redis, key: str, token: str, seconds: int) -> None:
+        self.client, self.key, self.token, self.seconds = client, key, token, seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._renew, name=f"lease {key}", daemon=True)
+
+    def _renew(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                if not self.client.eval(_RENEW_LOCK, 1, self.key, self.token, self.seconds):
+                    return  # lost (expired and taken): the other holder's now
+            except redis.exceptions.RedisError as exc:
+                logger.warning("could not renew %s: %s", self.key, exc)
+
+    def __enter__(self) -> _Lease:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
 def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only_if_missing: bool = False,
                               progress: Callable[[int, int], None] | None = None) -> dict:
     """Rebuild one board from MongoDB into a temporary key, then RENAME it over the live one.
 
     One rebuild per board at a time: a caller that finds the lock taken returns
-    {"skipped": True}. With `only_if_missing`, a board that exists once the lock is ours is left
-    alone.
+    {"skipped": True, "busy_seconds": <what is left of the holder's lease>}. With
+    `only_if_missing`, a board that exists once the lock is ours is left alone.
     """
     client = redis_client()
     name = window.name
     result: dict = {"course_id": course_id, "window": name}
     lock_key, token = keys.rebuild_lock_key(course_id, name), uuid.uuid4().hex
-    # The lock outlives no rebuild: a killed one frees it after the task's own time limit.
-    if not client.set(lock_key, token, nx=True, ex=settings.CELERY_TASK_TIME_LIMIT):
-        return {**result, "skipped": True}
+    lease = settings.LEADERBOARD_REBUILD_LEASE_SECONDS
+    # A lease, not the task's time limit: a killed rebuild frees the board within seconds.
+    if not client.set(lock_key, token, nx=True, ex=lease):
+        return {**result, "skipped": True, "busy_seconds": max(1, client.ttl(lock_key))}
     try:
-        if only_if_missing and client.exists(keys.board_key(course_id, name),
-                                              keys.empty_marker_key(course_id, name)):
-            return {**result, "skipped": True}
-        # Leftovers of a rebuild that died: this one reads MongoDB afresh, after this point.
-        client.delete(keys.dirty_key(course_id, name))
-        # Updates that started before this clock reading are in what this rebuild reads.
-        floor = redis_clock(client)
-        config_mirror(course_id=course_id)
-        started = time.perf_counter()
-        scores = scores_aggregate(course_id=course_id, window=window)
-        mongo_seconds = time.perf_counter() - started
-        started = time.perf_counter()
-        members = _board_write(client, course_id, window, scores, floor, progress)
-        redis_seconds = time.perf_counter() - started
-        client.hincrby(keys.stats_key(course_id), f"rebuilds:{name}", 1)
+        with _Lease(client, lock_key, token, lease):
+            if only_if_missing and client.exists(keys.board_key(course_id, name),
+                                                  keys.empty_marker_key(course_id, name)):
+                return {**result, "skipped": True}
+            # Leftovers of a rebuild that died: this one reads MongoDB afresh, after this point.
+            client.delete(keys.dirty_key(course_id, name))
+            # Updates that started before this clock reading are in what this rebuild reads.
+            floor = redis_clock(client)
+            config_mirror(course_id=course_id)
+            started = time.perf_counter()
+            scores = scores_aggregate(course_id=course_id, window=window)
+            mongo_seconds = time.perf_counter() - started
+            started = time.perf_counter()
+            members = _board_write(client, course_id, window, scores, floor, progress)
+            redis_seconds = time.perf_counter() - started
+            client.hincrby(keys.stats_key(course_id), f"rebuilds:{name}", 1)
     finally:
         client.eval(_RELEASE_LOCK, 1, lock_key, token)
         # Readers who find the board missing from now on may ask for a rebuild again.
@@ -261,13 +296,14 @@ def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only
             "redis_seconds": round(redis_seconds, 4), "reapplied": reapplied}
 
 
-def leaderboard_course_rebuild(*, course_id: str,
+def leaderboard_course_rebuild(*, course_id: str, only_if_missing: bool = False,
                                progress: Callable[[int, int], None] | None = None) -> dict:
     """Rebuild a course's all-time board and this week's board."""
     object_id_parse(course_id, what="course_id")
     return {
         "course_id": course_id,
-        "boards": [leaderboard_board_rebuild(course_id=course_id, window=window, progress=progress)
+        "boards": [leaderboard_board_rebuild(course_id=course_id, window=window,
+                                             only_if_missing=only_if_missing, progress=progress)
                    for window in (ALL_TIME, current_week())],
     }
 

@@ -1,6 +1,7 @@
 """Celery tasks of the leaderboard app."""
 from __future__ import annotations
 
+from celery import current_task
 from django.conf import settings
 
 from config.task_names import (
@@ -35,12 +36,25 @@ def update_leaderboard(course_id: str, user_id: int) -> dict:
 
 
 @domain_task(name=REBUILD_LEADERBOARD)
-def rebuild_leaderboard(course_id: str, window: str | None = None) -> dict:
+def rebuild_leaderboard(course_id: str, window: str | None = None,
+                        only_if_missing: bool = False) -> dict:
     """Rebuild one board (`window`, e.g. "week:2026-W48"), or the course's all-time and current
-    week's boards, from MongoDB."""
+    week's boards, from MongoDB.
+
+    A board whose lock another rebuild holds is tried again once that lease ends (only if still
+    missing then): the holder may be a killed worker, and this run must not settle the work.
+    """
     if window is None:
-        return leaderboard_course_rebuild(course_id=course_id)
-    return leaderboard_board_rebuild(course_id=course_id, window=window_from_name(window))
+        result = leaderboard_course_rebuild(course_id=course_id, only_if_missing=only_if_missing)
+        busy = [board["busy_seconds"] for board in result["boards"] if "busy_seconds" in board]
+    else:
+        result = leaderboard_board_rebuild(course_id=course_id, window=window_from_name(window),
+                                           only_if_missing=only_if_missing)
+        busy = [result["busy_seconds"]] if "busy_seconds" in result else []
+    if busy:
+        raise current_task.retry(countdown=max(busy) + 1, kwargs={
+            "course_id": course_id, "window": window, "only_if_missing": True})
+    return result
 
 
 @domain_task(name=REBUILD_ALL_LEADERBOARDS)

@@ -368,6 +368,9 @@ if not 0 <= LEADERBOARD_WEEK_START <= 6:
 LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
 # Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
 LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
+# A rebuild holds its lock as a lease, renewed while it runs: a killed rebuild frees the board
+# for the next one within this many seconds (the hard time limit still bounds a stuck one).
+LEADERBOARD_REBUILD_LEASE_SECONDS = env_int("LEADERBOARD_REBUILD_LEASE_SECONDS", 30)
 # Next week's boards are built (empty) this many hours before it starts (PREBUILD_WEEKLY_BOARDS).
 LEADERBOARD_PREBUILD_HOURS = env_int("LEADERBOARD_PREBUILD_HOURS", 3)
 # Members compared with MongoDB per board and drift check (random members + recent learners).

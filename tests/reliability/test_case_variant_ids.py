@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 
 from config.redis import redis_client
+from flows.consistency import consistency_check
 from tests.conftest import wait_until
 from tests.factories import item_ids, python_course_payload
 
@@ -42,6 +43,10 @@ def test_an_upper_case_course_id_reads_and_writes_the_same_keys_as_the_lower_cas
                  format="json")
     wait_until(lambda: learner.get(f"/api/v1/courses/{upper}/progress/").json()["marks_obtained"] == 10)
     wait_until(lambda: learner.get(f"/api/v1/courses/{upper}/leaderboard/me/").json()["score"] == 10)
+
+    # Derived data under either spelling equals a fresh computation (the week board once read).
+    learner.get(f"/api/v1/courses/{upper}/leaderboard/?window=week")
+    wait_until(lambda: consistency_check(course_ids=[upper]).ok)
 
     keys = [key.decode() for key in redis_client().scan_iter(match="*", count=1000)]
     assert any(lower in key for key in keys)
