@@ -8,6 +8,7 @@ from api.analytics import views as analytics
 from api.auth import TokenView
 from api.consistency import CourseConsistencyView
 from api.converters import ObjectIdConverter
+from api.integrations import views as integrations
 from api.leaderboard import views as leaderboard
 from api.learning import corrections, enrollments
 from api.learning import views as learning
@@ -61,4 +62,14 @@ urlpatterns = [
     path("v1/analytics/courses/<objectid:course_id>/completion-time/",
          analytics.CompletionTimeView.as_view(), name="analytics-completion-time"),
     path(COURSE + "consistency/", CourseConsistencyView.as_view(), name="course-consistency"),
+    path("v1/webhooks/", integrations.WebhookListView.as_view(), name="webhook-list"),
+    path("v1/webhooks/<str:endpoint_id>/", integrations.WebhookDetailView.as_view(),
+         name="webhook-detail"),
+    path("v1/webhooks/<str:endpoint_id>/rotate-secret/",
+         integrations.WebhookSecretRotateView.as_view(), name="webhook-rotate-secret"),
+    path("v1/webhooks/<str:endpoint_id>/deliveries/", integrations.WebhookDeliveriesView.as_view(),
+         name="webhook-deliveries"),
+    path("v1/xapi/statements/", integrations.XapiStatementsView.as_view(), name="xapi-statements"),
+    path("v1/webhook-deliveries/<str:delivery_id>/redeliver/",
+         integrations.DeliveryRedeliverView.as_view(), name="webhook-redeliver"),
 ]

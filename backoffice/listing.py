@@ -46,6 +46,7 @@ class ListPage:
     actions: list[tuple[str, str]] = field(default_factory=list)
     action_url: str | None = None
     add_url: str | None = None
+    add_label: str = "course"
 
 
 class _Counted:

@@ -19,6 +19,7 @@ _ENTRIES = (
     ("Course resets", "CourseReset", "lms_reset_list", None, False),
     ("Archived attempts", "ArchivedAttempt", "lms_archived_attempt_list", None, False),
     ("User erasures", "UserErasure", "lms_erasure_list", None, False),
+    ("Webhook endpoints", "WebhookEndpoint", "lms_webhook_list", "lms_webhook_add", True),
 )
 
 
@@ -28,7 +29,7 @@ class LmsAdminSite(AdminSite):
     index_title = "Site administration"
 
     def get_urls(self):
-        from backoffice.views import corrections, courses, items, records, section
+        from backoffice.views import corrections, courses, items, records, section, webhooks
 
         view = self.admin_view
         ours = [
@@ -56,6 +57,12 @@ class LmsAdminSite(AdminSite):
             path("data/archived-attempts/", view(corrections.archived_attempt_list),
                  name="lms_archived_attempt_list"),
             path("data/erasures/", view(corrections.erasure_list), name="lms_erasure_list"),
+            path("data/webhooks/", view(webhooks.webhook_list), name="lms_webhook_list"),
+            path("data/webhooks/add/", view(webhooks.webhook_add), name="lms_webhook_add"),
+            path("data/webhooks/<str:endpoint_id>/", view(webhooks.webhook_change),
+                 name="lms_webhook_change"),
+            path("data/webhooks/<str:endpoint_id>/redeliver/", view(webhooks.webhook_redeliver),
+                 name="lms_webhook_redeliver"),
         ]
         # Ours first: Django's own URLs end with a catch-all.
         return ours + super().get_urls()

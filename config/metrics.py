@@ -64,6 +64,12 @@ RECALCULATION_DURATION = Metric("lms_progress_recalculation_duration_seconds",
                                 "Run time of RECALCULATE_COURSE.", (), TASK_BUCKETS)
 REBUILD_DURATION = Metric("lms_leaderboard_rebuild_duration_seconds",
                           "Run time of REBUILD_LEADERBOARD.", (), TASK_BUCKETS)
+WEBHOOK_DELIVERIES = Metric("lms_webhook_deliveries_total",
+                            "Webhook and LRS delivery tries by endpoint (id or 'lrs') and outcome "
+                            "(succeeded, retrying, failed, deferred).", ("endpoint", "outcome"))
+WEBHOOK_LATENCY = Metric("lms_webhook_delivery_duration_seconds",
+                         "Time an endpoint took to answer a delivery.", ("endpoint",),
+                         REQUEST_BUCKETS)
 DRIFT_FOUND = Metric("lms_leaderboard_drift_found_total",
                      "Leaderboard entries found different from MongoDB by the drift check.")
 

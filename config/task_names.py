@@ -19,8 +19,13 @@ REVEAL_DUE_MARKS = "REVEAL_DUE_MARKS"
 CHECK_LEADERBOARD_DRIFT = "CHECK_LEADERBOARD_DRIFT"
 # Analytics events.
 LOG_ACTIVITY = "LOG_ACTIVITY"
+# Integrations: events stored and fanned out, then each delivery, on a queue of their own so a
+# slow endpoint never holds up the others' work.
+RECORD_EVENT = "RECORD_EVENT"
+DELIVER_WEBHOOK = "DELIVER_WEBHOOK"
+DELIVER_DUE_WEBHOOKS = "DELIVER_DUE_WEBHOOKS"
 
-QUEUES = ("progress", "rebuild", "analytics", "celery")
+QUEUES = ("progress", "rebuild", "analytics", "celery", "webhooks")
 
 TASK_QUEUES = {
     RECALCULATE_COURSE: "progress",
@@ -34,4 +39,7 @@ TASK_QUEUES = {
     REVEAL_DUE_MARKS: "rebuild",
     CHECK_LEADERBOARD_DRIFT: "rebuild",
     LOG_ACTIVITY: "analytics",
+    RECORD_EVENT: "webhooks",
+    DELIVER_WEBHOOK: "webhooks",
+    DELIVER_DUE_WEBHOOKS: "webhooks",
 }

@@ -20,6 +20,7 @@ from config.coalescing import claims_release, claims_take
 from config.dispatch import DispatchBatch
 from config.exceptions import Forbidden, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
+from integrations.events import attempt_accepted_record
 from leaderboard.services import leaderboard_update_claim, leaderboard_update_queue
 from learning.documents import ContentAttempt
 from learning.outline import ItemSpec, Outline
@@ -122,6 +123,7 @@ def _attempt_follow_up(attempt: ContentAttempt) -> None:
                          occurred_at=attempt.submitted_at, batch=batch,
                          data={"attempt_id": str(attempt.id), "kind": attempt.kind,
                                "marks": attempt.marks, "completed": attempt.completed})
+    attempt_accepted_record(attempt=attempt, batch=batch)
     if not batch.send():
         # Recorded in the outbox, which publishes it later; the next request may queue anew.
         claims_release([claim for claim, g in zip(claims, granted, strict=True) if g is not None])

@@ -22,6 +22,7 @@ from config.coalescing import claims_release, claims_take
 from config.dispatch import DispatchBatch
 from config.exceptions import Forbidden, NotFound
 from flows.attempts import FOLLOW_UP_ERRORS
+from integrations.events import enrollment_created_record
 from leaderboard.corrections import leaderboard_past_weeks_forget
 from leaderboard.services import leaderboard_update_claim, leaderboard_update_queue
 from learning.documents import Enrollment
@@ -138,6 +139,7 @@ def _follow_up(enrollments: list[Enrollment]) -> None:
             activity_log_request(user_id=e.user_id, verb="enrolled", course_id=str(e.course_id),
                                  event_id=f"enrolled:{e.id}", occurred_at=e.enrolled_at,
                                  batch=batch)
+            enrollment_created_record(enrollment=e, batch=batch)
     if not batch.send():
         # Recorded in the outbox, which publishes it later; the next request may queue anew.
         claims_release([claim for claim, g in zip(claims, granted, strict=True) if g is not None])

@@ -22,6 +22,7 @@ from config.documents import OutboxEntry
 from config.exceptions import Forbidden, NotFound
 from config.task_names import LOG_ACTIVITY, RECALCULATE_COURSE
 from flows.attempts import FOLLOW_UP_ERRORS
+from integrations.erasure import integrations_user_anonymise
 from leaderboard.corrections import leaderboard_past_weeks_forget
 from leaderboard.services import leaderboard_update_request
 from learning.correction_documents import UserErasure
@@ -77,6 +78,7 @@ def _erasure_run(erasure: UserErasure) -> None:
         # all-time and recent boards, ordered after anything queued before (summary version).
         leaderboard_update_request(course_id=course_id, user_id=user_id)
     activity_anonymise(user_id=user_id, anonymous_id=anonymous_id)
+    integrations_user_anonymise(user_id=user_id, anonymous_id=anonymous_id)
     user_erasure_progress(user_id=user_id, courses=len(courses), archived=archived)
 
 

@@ -19,7 +19,12 @@ from flows.corrections import override_followups_repair, reset_followups_repair
 from flows.courses import course_fanouts_repair
 from flows.enrollments import enrollment_followups_repair
 from flows.erasure import erasures_repair
-from progress.services import progress_completion_announce, progress_completions_unannounced
+from progress.services import (
+    progress_completion_announce,
+    progress_completions_unannounced,
+    progress_pass_announce,
+    progress_passes_unannounced,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +41,16 @@ def completions_announce(*, limit: int = 1000) -> int:
     return len(found)
 
 
+def passes_announce(*, limit: int = 1000) -> int:
+    """Announce first passing grades whose announcement a dead process left undone."""
+    older_than = timezone.now() - timedelta(seconds=GRACE_SECONDS)
+    found = progress_passes_unannounced(older_than=older_than, limit=limit)
+    for user_id, course_id, passed_at, grade_percent in found:
+        progress_pass_announce(user_id=user_id, course_id=course_id, passed_at=passed_at,
+                               grade_percent=grade_percent)
+    return len(found)
+
+
 STEPS: dict[str, Callable[[], int]] = {
     # Causes first: they write outbox entries, which the outbox step then publishes if due.
     "attempts_repaired": lambda: attempt_followups_repair(older_than_seconds=GRACE_SECONDS),
@@ -45,6 +60,7 @@ STEPS: dict[str, Callable[[], int]] = {
     "resets_repaired": lambda: reset_followups_repair(older_than_seconds=GRACE_SECONDS),
     "erasures_repaired": lambda: erasures_repair(older_than_seconds=GRACE_SECONDS),
     "completions_announced": completions_announce,
+    "passes_announced": passes_announce,
     "requeued": outbox_sweep,
 }
 

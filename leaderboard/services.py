@@ -28,6 +28,7 @@ from leaderboard.aggregation import (
 from leaderboard.documents import LeaderboardSettings
 from leaderboard.scoring import ALL_TIME, Window, composite_encode
 from leaderboard.selectors import board_header_get, leaderboard_me, leaderboard_page
+from leaderboard.signals import top_changed
 from leaderboard.windows import current_week, update_windows, window_expiry
 from learning.policy import REVEAL_AFTER_DUE, due_moment
 from learning.selectors import (
@@ -63,6 +64,10 @@ local user, order, clock = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local applied = redis.call('HGET', KEYS[1], user)
 if applied and applied >= order then return -1 end
 redis.call('HSET', KEYS[1], user, order)
+-- Watching the top N of the first board (ARGV after the windows; 0: not watching).
+local top = tonumber(ARGV[6 + 3 * tonumber(ARGV[4])] or '0')
+local before = {}
+if top > 0 then before = redis.call('ZREVRANGE', KEYS[3], 0, top - 1) end
 local written = 0
 for i = 0, tonumber(ARGV[4]) - 1 do
   local board, lock, dirty, empty = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
@@ -83,6 +88,7 @@ for i = 0, tonumber(ARGV[4]) - 1 do
     written = written + 1
   end
 end
+if top > 0 then return {written, before, redis.call('ZREVRANGE', KEYS[3], 0, top - 1)} end
 return written
 """
 
@@ -169,6 +175,14 @@ def _encode(score: Score) -> int:
 def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, windows: list[Window],
                              scores: dict[str, Score | None]) -> int:
     """Write one learner's scores if no newer computation was written: boards written, or -1."""
+    return _scores_apply(course_id=course_id, user_id=user_id, stamp=stamp, windows=windows,
+                         scores=scores, top_n=0)[0]
+
+
+def _scores_apply(*, course_id: str, user_id: int, stamp: Stamp, windows: list[Window],
+                  scores: dict[str, Score | None], top_n: int) -> tuple[int, list[str], list[str]]:
+    """Write the scores (as leaderboard_scores_write); with top_n, also the first board's top N
+    members before and after the write, read in the same script."""
     keys_: list[str] = [keys.applied_key(course_id), keys.floors_key(course_id)]
     args: list = [str(user_id), stamp.order, stamp.clock, len(windows), keys.DIRTY_TTL_SECONDS]
     for window in windows:
@@ -179,7 +193,15 @@ def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, wind
         expire_at = window_expiry(window)
         args += [name, "" if score is None else str(_encode(score)),
                  int(expire_at.timestamp()) if expire_at else 0]
-    return int(redis_client().eval(_APPLY, len(keys_), *keys_, *args))
+    found = redis_client().eval(_APPLY, len(keys_), *keys_, *args, top_n)
+    if isinstance(found, list):
+        written, before, after = found
+        return int(written), [_text(m) for m in before], [_text(m) for m in after]
+    return int(found), [], []
+
+
+def _text(member: bytes | str) -> str:
+    return member.decode() if isinstance(member, bytes) else member
 
 
 def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
@@ -187,11 +209,17 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     stamp = leaderboard_stamp_take(course_id=course_id, user_id=user_id)
     windows = update_windows()
     scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
-    written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
-                                       windows=windows, scores=scores)
+    top_n = settings.WEBHOOK_LEADERBOARD_TOP_N if windows[0] == ALL_TIME else 0
+    written, before, after = _scores_apply(course_id=course_id, user_id=user_id, stamp=stamp,
+                                           windows=windows, scores=scores, top_n=top_n)
     if written < 0:
         logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
                     user_id, course_id, stamp.order)
+    elif before != after and set(before) != set(after):
+        top_changed.send(sender=LeaderboardSettings, course_id=course_id, order=stamp.order,
+                         top_n=top_n,
+                         entered=[(int(m), after.index(m) + 1) for m in after if m not in before],
+                         left=[int(m) for m in before if m not in after])
     score = scores[ALL_TIME.name]
     return {"order": stamp.order, "written": written, "cents": score[0] if score else None}
 

@@ -39,7 +39,7 @@ def progress_restart(*, user_id: int, course_id: str, restarted_at: datetime) ->
     collection.update_one({"_id": key, "completed_at": {"$lt": restarted_at}},
                           {"$unset": {"completed_at": "", "completion_announced": ""}})
     collection.update_one({"_id": key, "passed_at": {"$lt": restarted_at}},
-                          {"$unset": {"passed_at": ""}})
+                          {"$unset": {"passed_at": "", "pass_announced": ""}})
     redis_client().delete(progress_cache_key(user_id, course_id))
 
 

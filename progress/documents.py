@@ -55,8 +55,11 @@ class CourseProgress(StoredDocument):
     # Set once the first completion was announced to the receivers (flows), after they queued
     # what follows; the sweep announces completions left without it.
     completion_announced = BooleanField(default=False)
+    # The same for the first passing grade (passed_at).
+    pass_announced = BooleanField(default=False)
 
     meta = {
         "collection": "course_progress",
-        "indexes": ["course_id", ("completed_at", "completion_announced")],
+        "indexes": ["course_id", ("completed_at", "completion_announced"),
+                    ("passed_at", "pass_announced")],
     }

@@ -51,7 +51,7 @@ from progress.selectors import (
     progress_payload,
     stored_payload_get,
 )
-from progress.signals import course_completed
+from progress.signals import course_completed, course_passed
 
 logger = logging.getLogger(__name__)
 
@@ -199,6 +199,9 @@ def progress_computation_save(*, computation: ProgressComputation) -> dict:
     if stored.get("completed_at") is not None and not stored.get("completion_announced"):
         progress_completion_announce(user_id=user_id, course_id=course_id,
                                      completed_at=stored["completed_at"])
+    if stored.get("passed_at") is not None and not stored.get("pass_announced"):
+        progress_pass_announce(user_id=user_id, course_id=course_id, passed_at=stored["passed_at"],
+                               grade_percent=stored.get("grade_percent"))
     return payload
 
 
@@ -254,7 +257,8 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
             {"_id": learner_course_key(user_id, oid), "order": {"$lt": order}},
             update,
             upsert=True,
-            projection={"completed_at": 1, "passed_at": 1, "completion_announced": 1},
+            projection={"completed_at": 1, "passed_at": 1, "completion_announced": 1,
+                        "pass_announced": 1},
             return_document=ReturnDocument.AFTER,
         )
     except DuplicateKeyError:
@@ -263,7 +267,8 @@ def progress_store(*, user_id: int, course_id: str, result: ProgressResult, vers
     after = after or {}
     return {**update["$set"], "completed_at": after.get("completed_at"),
             "passed_at": after.get("passed_at"),
-            "completion_announced": after.get("completion_announced", False)}
+            "completion_announced": after.get("completion_announced", False),
+            "pass_announced": after.get("pass_announced", False)}
 
 
 def unlock_state_of(result: ProgressResult) -> dict:
@@ -319,6 +324,28 @@ def progress_completion_announce(*, user_id: int, course_id: str, completed_at: 
     oid = object_id_parse(course_id, what="course_id")
     CourseProgress._get_collection().update_one({"_id": learner_course_key(user_id, oid)},
                                                 {"$set": {"completion_announced": True}})
+
+
+def progress_pass_announce(*, user_id: int, course_id: str, passed_at: datetime,
+                           grade_percent: float | None) -> None:
+    """Tell the receivers the learner's grade first passed, then note it was told (as for
+    completions: a crash in between only repeats the announcement)."""
+    course_passed.send(sender=CourseProgress, user_id=user_id, course_id=course_id,
+                       passed_at=passed_at, grade_percent=grade_percent)
+    oid = object_id_parse(course_id, what="course_id")
+    CourseProgress._get_collection().update_one({"_id": learner_course_key(user_id, oid)},
+                                                {"$set": {"pass_announced": True}})
+
+
+def progress_passes_unannounced(*, older_than: datetime,
+                                limit: int) -> list[tuple[int, str, datetime, float | None]]:
+    """(user_id, course_id, passed_at, grade_percent) of passes stored but not yet announced."""
+    cursor = CourseProgress._get_collection().find(
+        {"passed_at": {"$ne": None}, "pass_announced": {"$ne": True},
+         "computed_at": {"$lt": older_than}},
+        {"user_id": 1, "course_id": 1, "passed_at": 1, "grade_percent": 1}).limit(limit)
+    return [(doc["user_id"], str(doc["course_id"]), doc["passed_at"], doc.get("grade_percent"))
+            for doc in cursor]
 
 
 def progress_completions_unannounced(*, older_than: datetime, limit: int) -> list[tuple[int, str, datetime]]:

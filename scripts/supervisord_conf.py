@@ -118,7 +118,7 @@ directory={_escape(str(ROOT))}
     serve = [python, "manage.py", "serve", "--host", host, "--port", str(api_port)]
     if os.environ.get("MONGODB_URI"):
         serve.append("--no-worker")
-        names.append("worker")
+        names += ["worker", "webhooks"]
     # Started by scripts/run once Redis answers and the database is migrated.
     app = {"autostart": False, "priority": 100, "stop_timeout": stop_timeout}
     parts.append(_program("api", _command(*serve), **app))
@@ -126,6 +126,11 @@ directory={_escape(str(ROOT))}
         parts.append(_program("worker", _command(
             celery, "-A", "config", "worker", "-Q", _value("WORKER_QUEUES"), "-l", "info"),
             **app))
+        # Webhook deliveries wait on other people's servers: threads, on their own queue, so a
+        # slow endpoint never holds up progress work (docs/integrations.md).
+        parts.append(_program("webhooks", _command(
+            celery, "-A", "config", "worker", "-Q", "webhooks", "-P", "threads",
+            "-c", _value("WEBHOOK_WORKER_CONCURRENCY", "8"), "-n", "webhooks@%h", "-l", "info"), **app))
     names += ["beat", "flower"]
     parts.append(_program("beat", _command(
         celery, "-A", "config", "beat", "-l", "info", "-S", "config.beat.ResilientRedBeatScheduler"),

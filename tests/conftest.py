@@ -17,7 +17,12 @@ from rest_framework.test import APIClient
 from config.celery import app as celery_app
 from config.dispatch import broker_circuit
 from config.mongo import EMBEDDED_SERVER_FLAG, mongo_indexes_ensure
+from config.task_names import DELIVER_WEBHOOK, TASK_QUEUES
 from learning.services import profile_upsert
+
+WEBHOOKS_QUEUE = TASK_QUEUES[DELIVER_WEBHOOK]
+# The second worker of the webhook tests, for the webhooks queue alone.
+WEBHOOKS_WORKER = f"webhooks@{socket.gethostname()}"
 
 # The suite is one process holding embedded mode's data, as `manage.py serve` is.
 os.environ.setdefault(EMBEDDED_SERVER_FLAG, "1")
@@ -73,6 +78,22 @@ def celery_worker():
     # (Flower) can switch task events on.
     with start_worker(celery_app, pool="solo", perform_ping_check=False, queues=queues.split(","),
                       shutdown_timeout=30, without_heartbeat=False) as worker:
+        yield worker
+
+
+@pytest.fixture(scope="session")
+def webhook_worker(celery_worker):
+    """From now on the webhooks queue has a thread-pool worker of its own, as production runs
+    one, so a stalled receiver holds one of its threads and never the main worker."""
+    replies = celery_app.control.cancel_consumer(WEBHOOKS_QUEUE, destination=[celery_worker.hostname],
+                                                 reply=True, timeout=5)
+    assert replies, "the worker did not answer cancel_consumer"
+    time.sleep(1.1)  # a BRPOP issued before the cancel may still take one message
+    # Its own timer thread (no event loop): sharing the first worker's hub, its countdowns
+    # would never fire.
+    with start_worker(celery_app, pool="threads", concurrency=4, perform_ping_check=False,
+                      queues=[WEBHOOKS_QUEUE], hostname=WEBHOOKS_WORKER, use_eventloop=False,
+                      shutdown_timeout=30) as worker:
         yield worker
 
 

@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "progress",
     "leaderboard",
     "analytics",
+    "integrations",
     "flows",
     "api",
     "backoffice",
@@ -286,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": task_names.CHECK_LEADERBOARD_DRIFT,
         "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
     },
+    "deliver-due-webhooks": {
+        "task": task_names.DELIVER_DUE_WEBHOOKS,
+        "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30),
+    },
 }
 
 # --- Abuse limits (DRF throttles, counted in the Redis cache; api/throttles.py) ---------------
@@ -420,3 +425,28 @@ LOGGING = {
 
 # Learners per batch of the streamed gradebook export (one progress read and one name read each).
 GRADEBOOK_BATCH_SIZE = env_int("GRADEBOOK_BATCH_SIZE", 1000)
+
+# --- Integrations: signed webhooks and xAPI statements (docs/integrations.md) ---------------------
+# Refuse webhook URLs on loopback, link-local and private addresses unless this is on.
+WEBHOOK_ALLOW_PRIVATE_URLS = env_bool("WEBHOOK_ALLOW_PRIVATE_URLS", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = float(env_str("WEBHOOK_CONNECT_TIMEOUT_SECONDS", "3"))
+WEBHOOK_TIMEOUT_SECONDS = float(env_str("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# Back-off after the n-th failure: min(base * 2**(n-1), max) with jitter; no retry after window.
+WEBHOOK_RETRY_BASE_SECONDS = float(env_str("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_MAX_SECONDS = float(env_str("WEBHOOK_RETRY_MAX_SECONDS", str(4 * 3600)))
+WEBHOOK_RETRY_WINDOW_SECONDS = float(env_str("WEBHOOK_RETRY_WINDOW_SECONDS", str(24 * 3600)))
+# A retry due within this is queued with a countdown; a later one is left to the due sweep
+# (a long countdown would outlive the broker's visibility timeout and run twice).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env_int("WEBHOOK_COUNTDOWN_MAX_SECONDS", 300)
+# The circuit of an endpoint opens after this many failures in a row, for this long.
+WEBHOOK_CIRCUIT_FAILURES = env_int("WEBHOOK_CIRCUIT_FAILURES", 5)
+WEBHOOK_CIRCUIT_OPEN_SECONDS = env_int("WEBHOOK_CIRCUIT_OPEN_SECONDS", 60)
+# leaderboard.rank_changed is sent when a learner enters or leaves the all-time top N.
+WEBHOOK_LEADERBOARD_TOP_N = env_int("WEBHOOK_LEADERBOARD_TOP_N", 10)
+# xAPI: actors are accounts on this home page; activity ids live under this IRI base.
+XAPI_ACCOUNT_HOMEPAGE = env_str("XAPI_ACCOUNT_HOMEPAGE", "https://lms.example.com").rstrip("/")
+XAPI_IRI_BASE = env_str("XAPI_IRI_BASE", "https://lms.example.com/xapi").rstrip("/")
+# Statements are also sent to this LRS (its statements resource URL) when set.
+XAPI_LRS_URL = env_str("XAPI_LRS_URL") or None
+XAPI_LRS_USERNAME = env_str("XAPI_LRS_USERNAME", "")
+XAPI_LRS_PASSWORD = env_str("XAPI_LRS_PASSWORD", "")

@@ -14,7 +14,8 @@ SEED_TASKS = {
 }
 
 
-SERVICE_PACKAGES = {"config", "learning", "progress", "leaderboard", "analytics", "flows"}
+SERVICE_PACKAGES = {"config", "learning", "progress", "leaderboard", "analytics", "integrations",
+                    "flows"}
 
 
 @pytest.fixture(scope="module")
