@@ -27,7 +27,12 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from config.embedded_snapshot import snapshot_write  # noqa: E402
-from learning.documents import ContentAttempt, Enrollment, LearnerProfile  # noqa: E402
+from learning.documents import (  # noqa: E402
+    ContentAttempt,
+    Enrollment,
+    LearnerProfile,
+    learner_course_key,
+)
 from learning.services import course_create  # noqa: E402
 
 ITEMS = 20
@@ -51,7 +56,7 @@ def fill(*, learners: int, attempts: int, seed: int = 7) -> dict[str, int]:
                 for item in lesson.items]
     _insert(LearnerProfile, [{"_id": u, "display_name": f"Filled {u}", "avatar_url": ""}
                              for u in user_ids])
-    _insert(Enrollment, [{"user_id": u, "course_id": course.id,
+    _insert(Enrollment, [{"_id": learner_course_key(u, course.id), "user_id": u, "course_id": course.id,
                           "enrolled_at": now - timedelta(days=30)} for u in user_ids])
     _insert(ContentAttempt, [{
         "user_id": rng.choice(user_ids), "course_id": course.id, "item_id": rng.choice(item_ids),

@@ -64,6 +64,9 @@ class Course(StoredDocument):
 class Enrollment(StoredDocument):
     """A learner's enrollment in a course (one per user and course)."""
 
+    # learner_course_key(user_id, course_id): one per learner and course by construction, and
+    # the access check on every request is a lookup by `_id` (set by clean() when not given).
+    id = StringField(primary_key=True)
     user_id = IntField(required=True)
     course_id = ObjectIdField(required=True)
     enrolled_at = DateTimeField(default=timezone.now)
@@ -78,12 +81,17 @@ class Enrollment(StoredDocument):
     meta = {
         "collection": "enrollments",
         "indexes": [
-            {"fields": ["user_id", "course_id"], "unique": True},
+            # A learner's courses, newest first (GET /me/courses/).
+            ("user_id", "-enrolled_at"),
             # A course's learners in user order (gradebook, bulk enrollment, departures).
             ("course_id", "user_id"),
             {"fields": ["followup_pending"], "sparse": True},
         ],
     }
+
+    def clean(self):
+        if self.id is None and self.user_id is not None and self.course_id is not None:
+            self.id = learner_course_key(self.user_id, self.course_id)
 
 
 class ContentAttempt(StoredDocument):

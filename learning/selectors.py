@@ -177,13 +177,13 @@ ENROLLED = {"left_at": None}
 
 def enrollment_get(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:
     """The learner's enrollment in the course, if they are enrolled (not if they left)."""
-    return Enrollment.objects(user_id=user_id, course_id=object_id_parse(course_id),
+    return Enrollment.objects(id=learner_course_key(user_id, object_id_parse(course_id)),
                               left_at=None).first()
 
 
 def enrollment_find(*, user_id: int, course_id: str | ObjectId) -> Enrollment | None:
     """The learner's enrollment document in the course, in force or left."""
-    return Enrollment.objects(user_id=user_id, course_id=object_id_parse(course_id)).first()
+    return Enrollment.objects(id=learner_course_key(user_id, object_id_parse(course_id))).first()
 
 
 def enrollment_user_ids(*, course_id: str | ObjectId) -> list[int]:
@@ -300,8 +300,8 @@ def course_access_check(*, user, course_id: str) -> None:
     if user.is_staff:
         if not Course._get_collection().count_documents({"_id": oid}, limit=1):
             raise NotFound(f"Course {course_id} not found")
-    elif not Enrollment._get_collection().count_documents({"user_id": user.pk, "course_id": oid,
-                                                           **ENROLLED}, limit=1):
+    elif not Enrollment._get_collection().count_documents(
+            {"_id": learner_course_key(user.pk, oid), **ENROLLED}, limit=1):
         if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
         raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
@@ -320,7 +320,8 @@ def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:
     if not outline.needs_enrollment_date:
         return None
     doc = Enrollment._get_collection().find_one(
-        {"user_id": user_id, "course_id": object_id_parse(outline.course_id)}, {"enrolled_at": 1})
+        {"_id": learner_course_key(user_id, object_id_parse(outline.course_id))},
+        {"enrolled_at": 1})
     return doc["enrolled_at"] if doc else None
 
 

@@ -7,7 +7,7 @@ from mongoengine.errors import NotUniqueError
 from pymongo import ReturnDocument
 from pymongo.errors import BulkWriteError
 
-from learning.documents import Enrollment
+from learning.documents import Enrollment, learner_course_key
 from learning.selectors import enrollment_find, object_id_parse
 
 
@@ -30,7 +30,7 @@ def enrollment_store(*, user_id: int, course_id: str | ObjectId) -> tuple[Enroll
     return enrollment, True
 
 
-def enrollment_rejoin(*, enrollment_id: ObjectId) -> Enrollment | None:
+def enrollment_rejoin(*, enrollment_id: str) -> Enrollment | None:
     """Bring a learner who left back (enrolled_at kept, so drip dates stay); None if they were
     back already."""
     now = timezone.now()
@@ -46,7 +46,7 @@ def enrollment_leave_store(*, user_id: int, course_id: str | ObjectId) -> Enroll
     None when they were not enrolled. Their attempts, summary and progress stay."""
     now = timezone.now()
     doc = Enrollment._get_collection().find_one_and_update(
-        {"user_id": user_id, "course_id": object_id_parse(course_id, what="course_id"),
+        {"_id": learner_course_key(user_id, object_id_parse(course_id, what="course_id")),
          "left_at": None},
         {"$set": {"left_at": now, "changed_at": now, "followup_pending": True}},
         return_document=ReturnDocument.AFTER)
@@ -58,22 +58,21 @@ def enrollments_store_many(*, course_id: ObjectId, user_ids: list[int]) -> list[
     enrolled are stored (or taken up again) flagged, and returned; the others are left alone."""
     collection = Enrollment._get_collection()
     found = {doc["user_id"]: doc for doc in collection.find(
-        {"course_id": course_id, "user_id": {"$in": user_ids}}, {"user_id": 1, "left_at": 1})}
+        {"_id": {"$in": [learner_course_key(u, course_id) for u in user_ids]}},
+        {"user_id": 1, "left_at": 1})}
     now = timezone.now()
-    new = [Enrollment(user_id=user_id, course_id=course_id, enrolled_at=now,
-                      followup_pending=True) for user_id in user_ids if user_id not in found]
+    new = [Enrollment(id=learner_course_key(user_id, course_id), user_id=user_id,
+                      course_id=course_id, enrolled_at=now, followup_pending=True)
+           for user_id in user_ids if user_id not in found]
     stored = []
     if new:
         docs = [e.to_mongo().to_dict() for e in new]
         try:
-            collection.insert_many(docs, ordered=False)  # sets each doc's _id
+            collection.insert_many(docs, ordered=False)
             taken = set()
         except BulkWriteError as exc:  # some were enrolled meanwhile by their own request
             taken = {error["op"]["user_id"] for error in exc.details["writeErrors"]}
-        for enrollment, doc in zip(new, docs, strict=True):
-            if enrollment.user_id not in taken:
-                enrollment.id = doc["_id"]
-                stored.append(enrollment)
+        stored += [enrollment for enrollment in new if enrollment.user_id not in taken]
     left = [doc["_id"] for doc in found.values() if doc.get("left_at") is not None]
     if left:
         collection.update_many({"_id": {"$in": left}, "left_at": {"$ne": None}},
@@ -83,7 +82,7 @@ def enrollments_store_many(*, course_id: ObjectId, user_ids: list[int]) -> list[
     return stored
 
 
-def enrollments_followup_done(*, enrollment_ids: list[ObjectId]) -> None:
+def enrollments_followup_done(*, enrollment_ids: list[str]) -> None:
     """Clear the flags of many enrollments at once."""
     Enrollment._get_collection().update_many({"_id": {"$in": enrollment_ids}},
                                              {"$unset": {"followup_pending": ""}})

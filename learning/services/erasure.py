@@ -98,10 +98,14 @@ def learner_course_anonymise(*, user_id: int, course_id: str, anonymous_id: int,
         document._get_collection().update_many(
             mine, {"$set": {"user_id": anonymous_id, "reason": REDACTED_REASON}})
     enrollments = Enrollment._get_collection()
-    try:
-        enrollments.update_one(mine, {"$set": {"user_id": anonymous_id}})
-    except DuplicateKeyError:  # handed over by an earlier run; this one was made since
-        enrollments.delete_one(mine)
+    doc = enrollments.find_one({"_id": learner_course_key(user_id, oid)})
+    if doc is not None:  # keyed by learner and course: the anonymous one is a new document
+        try:
+            enrollments.insert_one({**doc, "_id": learner_course_key(anonymous_id, oid),
+                                    "user_id": anonymous_id})
+        except DuplicateKeyError:  # handed over by an earlier run; this one was made since
+            pass
+        enrollments.delete_one({"_id": doc["_id"]})
     return archived
 
 

@@ -7,7 +7,8 @@ from django.core.management import CommandError, call_command
 from pymongo.errors import OperationFailure
 
 from config.mongo import mongo_indexes_ensure
-from learning.documents import Enrollment
+from leaderboard.documents import LeaderboardSettings
+from learning.documents import ContentAttempt
 
 
 def unique_indexes(collection) -> set[tuple]:
@@ -18,21 +19,21 @@ def unique_indexes(collection) -> set[tuple]:
 def test_ensure_indexes_creates_the_unique_indexes_deduplication_relies_on(capsys):
     call_command("ensure_indexes")
     assert "indexes ensured on" in capsys.readouterr().out
-    assert ("user_id", "course_id") in unique_indexes(Enrollment._get_collection())
+    assert ("course_id",) in unique_indexes(LeaderboardSettings._get_collection())
 
 
 def test_documents_do_not_create_indexes_on_first_use():
-    Enrollment._get_collection().drop()
-    Enrollment._collection = None  # as a fresh process sees it
+    LeaderboardSettings._get_collection().drop()
+    LeaderboardSettings._collection = None  # as a fresh process sees it
     try:
-        Enrollment(user_id=1, course_id=ObjectId()).save()
-        assert ("user_id", "course_id") not in unique_indexes(Enrollment._get_collection())
+        LeaderboardSettings(course_id=ObjectId()).save()
+        assert ("course_id",) not in unique_indexes(LeaderboardSettings._get_collection())
     finally:
         mongo_indexes_ensure()  # the other tests rely on them
 
 
 def test_ensure_indexes_fails_loudly_when_an_index_cannot_be_created(monkeypatch):
-    collection_class = type(Enrollment._get_collection())  # mongomock's or pymongo's
+    collection_class = type(ContentAttempt._get_collection())  # mongomock's or pymongo's
 
     def refuse(self, *args, **kwargs):
         raise OperationFailure("index build failed: simulated")
