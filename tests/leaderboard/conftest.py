@@ -9,7 +9,7 @@ from bson import ObjectId
 from leaderboard.scoring import ALL_TIME, Window
 from leaderboard.selectors import leaderboard_me, leaderboard_page
 from leaderboard.services import leaderboard_board_rebuild
-from learning.documents import ContentAttempt, Enrollment
+from learning.documents import ContentAttempt, Enrollment, learner_course_key
 from tests.factories import item_ids, python_course_payload
 
 
@@ -30,8 +30,9 @@ def attempt(course):
     def make(user_id: int, item: str, marks: float | None, at: datetime, *, kind: str = "quiz") -> None:
         ContentAttempt(user_id=user_id, course_id=ObjectId(course["id"]), item_id=ObjectId(course[item]),
                        kind=kind, marks=marks, completed=marks is None, submitted_at=at).save()
-        Enrollment.objects(user_id=user_id, course_id=ObjectId(course["id"])).update_one(
-            upsert=True, set__enrolled_at=at)
+        course_id = ObjectId(course["id"])
+        Enrollment.objects(id=learner_course_key(user_id, course_id)).update_one(
+            upsert=True, set__user_id=user_id, set__course_id=course_id, set__enrolled_at=at)
 
     return make
 
