@@ -7,7 +7,19 @@ from django.utils import timezone
 
 from config.redis import redis_client
 from leaderboard import keys
+from leaderboard.lua import LEVELS
 from leaderboard.windows import current_week, update_windows, window_expiry
+
+# Per board (board, hidden, levels, counts): the learner leaves it, and their point value's count.
+_FORGET = LEVELS + """
+local removed = 0
+for i = 1, #KEYS, 4 do
+  local old = redis.call('ZSCORE', KEYS[i], ARGV[1])
+  if old then level_move(KEYS[i + 2], KEYS[i + 3], old, -1) end
+  removed = removed + redis.call('ZREM', KEYS[i], ARGV[1]) + redis.call('ZREM', KEYS[i + 1], ARGV[1])
+end
+return removed
+"""
 
 
 def leaderboard_past_weeks_forget(*, course_id: str, user_id: int) -> int:
@@ -27,7 +39,5 @@ def leaderboard_past_weeks_forget(*, course_id: str, user_id: int) -> int:
             names.append(week.name)
     if not names:
         return 0
-    pipe = redis_client().pipeline(transaction=False)
-    for name in names:
-        pipe.zrem(keys.board_key(course_id, name), str(user_id))
-    return sum(pipe.execute())
+    keys_ = [key for name in names for key in keys.board_keys(course_id, name)]
+    return int(redis_client().eval(_FORGET, len(keys_), *keys_, str(user_id)))

@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from mongoengine import DateTimeField, IntField, ObjectIdField, StringField
+from mongoengine import BooleanField, DateTimeField, IntField, ObjectIdField, StringField
 
 from config.documents import StoredDocument
 from leaderboard.scoring import RANKING_MODES
+
+PUBLIC = "public"
+ANONYMOUS = "anonymous"
+HIDDEN = "hidden"
+VISIBILITIES = (PUBLIC, ANONYMOUS, HIDDEN)
 
 
 class LeaderboardSettings(StoredDocument):
@@ -17,3 +22,23 @@ class LeaderboardSettings(StoredDocument):
     updated_at = DateTimeField(default=timezone.now)
 
     meta = {"collection": "leaderboard_settings"}
+
+
+class LeaderboardVisibility(StoredDocument):
+    """How a learner shows on every board: their own choice, and a hide set by staff (with why).
+
+    Only learners who changed something have one; the others are public.
+    """
+
+    user_id = IntField(required=True, unique=True)
+    visibility = StringField(required=True, default=PUBLIC, choices=VISIBILITIES)
+    staff_hidden = BooleanField(default=False)
+    staff_reason = StringField(null=True)
+    staff_by = IntField(null=True)
+    staff_at = DateTimeField(null=True)
+    updated_at = DateTimeField(default=timezone.now)
+    # True from the change until the learner's boards are queued for an update (in the outbox).
+    followup_pending = BooleanField(null=True)
+
+    meta = {"collection": "leaderboard_visibility",
+            "indexes": [{"fields": ["followup_pending"], "sparse": True}, "staff_hidden"]}

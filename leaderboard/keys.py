@@ -36,6 +36,33 @@ def empty_marker_key(course_id: str, window: str = "all") -> str:
     return f"{_tag(course_id)}:{window}:empty"
 
 
+def hidden_key(course_id: str, window: str = "all") -> str:
+    """Learners kept off the board's pages (their own choice or staff's): same scores as the
+    board, so they can still be told where they stand."""
+    return f"{_tag(course_id)}:{window}:hidden"
+
+
+def levels_key(course_id: str, window: str = "all") -> str:
+    """The distinct point values (in cents) of the board's members, for dense ranks (ZCOUNT)."""
+    return f"{_tag(course_id)}:{window}:levels"
+
+
+def level_counts_key(course_id: str, window: str = "all") -> str:
+    """Hash cents → members holding it: a value leaves `levels` when its last member does."""
+    return f"{_tag(course_id)}:{window}:level-counts"
+
+
+def board_keys(course_id: str, window: str = "all") -> list[str]:
+    """Every key that makes up one board (a rebuild writes them together)."""
+    return [board_key(course_id, window), hidden_key(course_id, window),
+            levels_key(course_id, window), level_counts_key(course_id, window)]
+
+
+def tmp_of(key: str) -> str:
+    """Where a rebuild writes a board's key before it RENAMEs over the live one."""
+    return f"{key}:tmp"
+
+
 def applied_key(course_id: str) -> str:
     """Hash user id → order (leaderboard.services.Stamp) of the newest computation written."""
     return f"{_tag(course_id)}:applied"

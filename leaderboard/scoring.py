@@ -21,7 +21,8 @@ if round(MAX_COURSE_MARKS * 100) > MAX_CENTS:
 
 DISTINCT = "distinct"
 COMPETITION = "competition"
-RANKING_MODES = (DISTINCT, COMPETITION)
+DENSE = "dense"
+RANKING_MODES = (DISTINCT, COMPETITION, DENSE)
 
 ALL = "all"
 WEEK = "week"
@@ -69,19 +70,21 @@ def composite_floor(cents: int) -> int:
 def slice_ranks(*, start: int, cents: list[int], first_higher: int, mode: str) -> list[int]:
     """Rank numbers of consecutive board entries from 0-based position `start`.
 
-    `first_higher` is how many members have strictly more points than the first entry
-    (used by competition ranks, where tied points share the rank of the first of them).
+    `first_higher` is, for competition ranks, how many members have strictly more points than
+    the first entry (tied points share the rank of the first of them); for dense ranks, how many
+    distinct point values are higher than the first entry's (ties share a rank, the next value
+    gets the next number).
     """
     ranks: list[int] = []
     for index, value in enumerate(cents):
-        if mode != COMPETITION:
+        if mode not in (COMPETITION, DENSE):
             ranks.append(start + index + 1)
         elif index == 0:
             ranks.append(first_higher + 1)
         elif value == cents[index - 1]:
             ranks.append(ranks[-1])
         else:
-            ranks.append(start + index + 1)
+            ranks.append(ranks[-1] + 1 if mode == DENSE else start + index + 1)
     return ranks
 
 

@@ -1,6 +1,7 @@
 """Reads of the leaderboard app: top-N pages, "my rank" with the learners around, any learner's rank."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -10,10 +11,12 @@ from config.exceptions import InvalidInput, NotFound
 from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.documents import LeaderboardSettings
+from leaderboard.privacy import ANONYMOUS_NAME, anonymous_user_ids
 from leaderboard.scoring import (
     ALL,
     ALL_TIME,
     COMPETITION,
+    DENSE,
     Window,
     composite_decode,
     percentile,
@@ -24,45 +27,75 @@ from leaderboard.scoring import (
 from leaderboard.windows import current_week, window_expiry
 from learning.selectors import object_id_parse, profiles_get_many
 
-# Shared by both scripts: how many members have strictly more points than composite `s`.
+# Shared by both scripts: how many members have strictly more points than composite `s`, and
+# how many distinct point values above it the board holds (dense ranks).
 _HIGHER = """
+local function cents_of(s) return math.floor(tonumber(s) / 2147483648) end
 local function higher(s)
-  local cents = math.floor(tonumber(s) / 2147483648)
-  return redis.call('ZCOUNT', KEYS[1], string.format('%.0f', (cents + 1) * 2147483648), '+inf')
+  return redis.call('ZCOUNT', KEYS[1], string.format('%.0f', (cents_of(s) + 1) * 2147483648), '+inf')
+end
+local function levels_higher(s)
+  return redis.call('ZCOUNT', KEYS[4], string.format('(%.0f', cents_of(s)), '+inf')
+end
+local function first_higher_of(mode, page)
+  if #page == 0 then return 0 end
+  if mode == 'competition' then return higher(page[2]) end
+  if mode == 'dense' then return levels_higher(page[2]) end
+  return 0
 end
 """
 
 # One round trip: board size, whether the board exists, the ranking mode, one page and, for
-# competition ranks, how many members are above the page's first entry.
+# competition and dense ranks, how many members (values) are above the page's first entry.
 _PAGE_SCRIPT = _HIGHER + """
 local count = redis.call('ZCARD', KEYS[1])
 local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
 local page = redis.call('ZREVRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1, 'WITHSCORES')
-local first_higher = 0
-if mode == 'competition' and #page > 0 then first_higher = higher(page[2]) end
-return {present and 1 or 0, count, mode, page, first_higher}
+return {present and 1 or 0, count, mode, page, first_higher_of(mode, page)}
 """
 
 # One round trip for "my rank": ZREVRANK + ZSCORE (Redis 7.0 has no ZREVRANK WITHSCORE), then
-# the K learners above and below, which depend on the rank.
+# the K learners above and below, which depend on the rank. A hidden learner (KEYS[5]) is not on
+# the board: their position is where their score would put them, and the K above and K below
+# are the learners listed around that place.
 _ME_SCRIPT = _HIGHER + """
 local count = redis.call('ZCARD', KEYS[1])
 local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
 local pos = redis.call('ZREVRANK', KEYS[1], ARGV[1])
-if not pos then return {present and 1 or 0, count, mode, -1} end
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local around = tonumber(ARGV[2])
-local start = math.max(pos - around, 0)
-local page = redis.call('ZREVRANGE', KEYS[1], start, pos + around, 'WITHSCORES')
-local me_higher, first_higher = 0, 0
-if mode == 'competition' then
-  me_higher = higher(score)
-  first_higher = higher(page[2])
+local hidden, score, around = 0, nil, tonumber(ARGV[2])
+local stop
+if pos then
+  score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  stop = pos + around
+else
+  score = redis.call('ZSCORE', KEYS[5], ARGV[1])
+  if not score then return {present and 1 or 0, count, mode, -1} end
+  hidden = 1
+  pos = redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf')
+  stop = pos + around - 1
 end
-return {present and 1 or 0, count, mode, pos, score, start, page, me_higher, first_higher}
+local start = math.max(pos - around, 0)
+local page = {}
+if stop >= start then page = redis.call('ZREVRANGE', KEYS[1], start, stop, 'WITHSCORES') end
+local me_higher, me_levels = 0, 0
+if mode ~= 'distinct' then me_higher = higher(score) end
+if mode == 'dense' then me_levels = levels_higher(score) end
+return {present and 1 or 0, count, mode, pos, score, start, page, me_higher,
+        first_higher_of(mode, page), hidden, me_levels}
 """
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a board: anonymous learners' ids show only to themselves and to staff."""
+
+    user_id: int
+    is_staff: bool = False
+
+    def may_see(self, user_id: int) -> bool:
+        return self.is_staff or self.user_id == user_id
 
 
 def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime | None = None) -> Window:
@@ -102,8 +135,9 @@ def leaderboard_config_get(*, course_id: str) -> dict:
 
 def _script_run(script: str, course_id: str, window: Window, args: list) -> list:
     name = window.name
-    return redis_client().eval(script, 3, keys.board_key(course_id, name),
+    return redis_client().eval(script, 5, keys.board_key(course_id, name),
                                keys.empty_marker_key(course_id, name), keys.config_key(course_id),
+                               keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
                                *args, settings.LEADERBOARD_RANKING)
 
 
@@ -123,58 +157,66 @@ def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> di
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 
-def leaderboard_page(*, course_id: str, limit: int, offset: int,
-                     window: Window = ALL_TIME) -> dict | None:
-    """Top learners from `offset`: 1 Redis round trip and 1 batched MongoDB profile read; None
-    when the board is missing."""
+def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window = ALL_TIME,
+                     viewer: Viewer | None = None) -> dict | None:
+    """Top learners from `offset`: 1 Redis round trip and 2 batched MongoDB reads (profiles,
+    anonymous learners); None when the board is missing."""
     result = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
     if result is None:
         return None
     _, count, mode, page, first_higher = result
     return {**_header(course_id, window, mode, count),
-            "results": _entries(page, offset, first_higher, mode)}
+            "results": _entries(page, offset, first_higher, mode, viewer)}
 
 
-def leaderboard_me(*, course_id: str, user_id: int, around: int,
-                   window: Window = ALL_TIME) -> dict | None:
+def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME,
+                   viewer: Viewer | None = None) -> dict | None:
     """A learner's rank, points and percentile, the board size, and the K learners above and
-    below; None when the board is missing."""
+    below; None when the board is missing. A hidden learner is told where they stand too."""
     result = _read(_ME_SCRIPT, course_id, window, [str(user_id), around])
     if result is None:
         return None
     header = {**_header(course_id, window, result[2], result[1]), "user_id": user_id}
     if result[3] < 0:
         return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,
-                "around": []}
-    _, count, mode, pos, score, start, page, me_higher, first_higher = result
+                "hidden": False, "around": []}
+    _, count, mode, pos, score, start, page, me_higher, first_higher, hidden, me_levels = result
     cents, reached_at = composite_decode(score)
-    rank = me_higher + 1 if _mode(mode) == COMPETITION else pos + 1
+    mode = _mode(mode)
+    rank = {COMPETITION: me_higher + 1, DENSE: me_levels + 1}.get(mode, pos + 1)
+    # Dense rank numbers say nothing of how many are above: the share uses the members above.
+    share_rank = me_higher + 1 if mode == DENSE else rank
     return {**header, "rank": rank, "score": points_from_cents(cents),
-            "percentile": percentile(rank=rank, count=count),
-            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
-            "around": _entries(page, start, first_higher, mode)}
+            "percentile": percentile(rank=share_rank, count=count + hidden),
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"), "hidden": bool(hidden),
+            "around": _entries(page, start, first_higher, mode, viewer)}
 
 
 def _mode(mode: bytes | str) -> str:
     return mode.decode() if isinstance(mode, bytes) else mode
 
 
-def _entries(flat: list, start: int, first_higher: int, mode: bytes | str) -> list[dict]:
-    """Ranked entries for a slice of the board, hydrated with one batched profile read."""
+def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
+             viewer: Viewer | None) -> list[dict]:
+    """Ranked entries for a slice of the board, hydrated with one batched profile read; learners
+    who chose to be anonymous show no name, avatar or id (but to themselves and staff)."""
     user_ids = [int(flat[i]) for i in range(0, len(flat), 2)]
     decoded = [composite_decode(flat[i]) for i in range(1, len(flat), 2)]
     ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
                         first_higher=int(first_higher), mode=_mode(mode))
     profiles = profiles_get_many(user_ids=user_ids)
+    anonymous = anonymous_user_ids(user_ids=user_ids)
     entries = []
     for user_id, rank, (cents, reached_at) in zip(user_ids, ranks, decoded, strict=True):
-        profile = profiles.get(user_id, {})
+        profile = {} if user_id in anonymous else profiles.get(user_id, {})
+        known = user_id not in anonymous or (viewer is not None and viewer.may_see(user_id))
         entries.append({
             "rank": rank,
-            "user_id": user_id,
+            "user_id": user_id if known else None,
             "score": points_from_cents(cents),
-            "display_name": profile.get("display_name"),
+            "display_name": ANONYMOUS_NAME if user_id in anonymous else profile.get("display_name"),
             "avatar_url": profile.get("avatar_url") or None,
+            "anonymous": user_id in anonymous,
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
         })
     return entries

@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,8 +26,10 @@ from leaderboard.aggregation import (
     scores_aggregate,
 )
 from leaderboard.documents import LeaderboardSettings
-from leaderboard.scoring import ALL_TIME, Window, composite_encode
-from leaderboard.selectors import board_header_get, leaderboard_me, leaderboard_page
+from leaderboard.lua import LEVELS
+from leaderboard.privacy import hidden_user_ids, learner_is_hidden
+from leaderboard.scoring import ALL_TIME, TIME_BITS, Window, composite_encode, composite_floor
+from leaderboard.selectors import Viewer, board_header_get, leaderboard_me, leaderboard_page
 from leaderboard.windows import current_week, update_windows, window_expiry
 from learning.policy import REVEAL_AFTER_DUE, due_moment
 from learning.selectors import (
@@ -49,29 +52,44 @@ return 0
 # learner. Per board: skipped when the live board came from a rebuild that started after this
 # computation (its floor, a clock), or when the board is missing (a rebuild makes it whole from
 # MongoDB); while a rebuild of the board runs, the learner is also recorded as dirty so the
-# rebuild re-applies them after its RENAME. Orders are fixed-width strings, so they compare as
-# strings.
-_APPLY = """
-local user, order, clock = ARGV[1], ARGV[2], tonumber(ARGV[3])
+# rebuild re-applies them after its RENAME. A hidden learner's score goes to the board's hidden
+# set instead of the board. Orders are fixed-width strings, so they compare as strings.
+_APPLY = LEVELS + """
+local user, order, clock, hide = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[6] == '1'
 local applied = redis.call('HGET', KEYS[1], user)
 if applied and applied >= order then return -1 end
 redis.call('HSET', KEYS[1], user, order)
 local written = 0
 for i = 0, tonumber(ARGV[4]) - 1 do
-  local board, lock, dirty, empty = KEYS[3 + 4 * i], KEYS[4 + 4 * i], KEYS[5 + 4 * i], KEYS[6 + 4 * i]
-  local window, score, expire_at = ARGV[6 + 3 * i], ARGV[7 + 3 * i], tonumber(ARGV[8 + 3 * i])
+  local k = 3 + 7 * i
+  local board, lock, dirty, empty = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
+  local hidden, levels, counts = KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
+  local window, score, expire_at = ARGV[7 + 3 * i], ARGV[8 + 3 * i], tonumber(ARGV[9 + 3 * i])
   if redis.call('EXISTS', lock) == 1 then
     redis.call('SADD', dirty, user)
     redis.call('EXPIRE', dirty, tonumber(ARGV[5]))
   end
   local floor = tonumber(redis.call('HGET', KEYS[2], window) or '0')
   if clock >= floor and redis.call('EXISTS', board, empty) > 0 then
-    if score == '' then
+    local old = redis.call('ZSCORE', board, user)
+    if old then
+      level_move(levels, counts, old, -1)
       redis.call('ZREM', board, user)
-    else
-      redis.call('ZADD', board, score, user)
-      redis.call('DEL', empty)
-      if expire_at > 0 then redis.call('EXPIREAT', board, expire_at) end
+    end
+    redis.call('ZREM', hidden, user)
+    if score ~= '' then
+      if hide then
+        redis.call('ZADD', hidden, score, user)
+      else
+        redis.call('ZADD', board, score, user)
+        level_move(levels, counts, score, 1)
+        redis.call('DEL', empty)
+      end
+      if expire_at > 0 then
+        for _, key in ipairs({board, hidden, levels, counts}) do
+          redis.call('EXPIREAT', key, expire_at)
+        end
+      end
     end
     written = written + 1
   end
@@ -160,14 +178,18 @@ def _encode(score: Score) -> int:
 # --- Per-learner updates ------------------------------------------------------------------------
 
 def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, windows: list[Window],
-                             scores: dict[str, Score | None]) -> int:
-    """Write one learner's scores if no newer computation was written: boards written, or -1."""
+                             scores: dict[str, Score | None], hidden: bool = False) -> int:
+    """Write one learner's scores if no newer computation was written: boards written, or -1.
+    A `hidden` learner's scores go to each board's hidden set instead of its pages."""
     keys_: list[str] = [keys.applied_key(course_id), keys.floors_key(course_id)]
-    args: list = [str(user_id), stamp.order, stamp.clock, len(windows), keys.DIRTY_TTL_SECONDS]
+    args: list = [str(user_id), stamp.order, stamp.clock, len(windows), keys.DIRTY_TTL_SECONDS,
+                  "1" if hidden else "0"]
     for window in windows:
         name = window.name
         keys_ += [keys.board_key(course_id, name), keys.rebuild_lock_key(course_id, name),
-                  keys.dirty_key(course_id, name), keys.empty_marker_key(course_id, name)]
+                  keys.dirty_key(course_id, name), keys.empty_marker_key(course_id, name),
+                  keys.hidden_key(course_id, name), keys.levels_key(course_id, name),
+                  keys.level_counts_key(course_id, name)]
         score = scores.get(name)
         expire_at = window_expiry(window)
         args += [name, "" if score is None else str(_encode(score)),
@@ -181,7 +203,8 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     windows = update_windows()
     scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
     written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
-                                       windows=windows, scores=scores)
+                                       windows=windows, scores=scores,
+                                       hidden=learner_is_hidden(user_id=user_id))
     if written < 0:
         logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
                     user_id, course_id, stamp.order)
@@ -246,33 +269,50 @@ def leaderboard_course_rebuild(*, course_id: str,
 
 def _board_write(client: redis.Redis, course_id: str, window: Window, scores: dict[int, Score],
                  floor: int, progress: Callable[[int, int], None] | None) -> int:
-    """Write scores to the temporary key in pipelined batches and swap it in atomically."""
+    """Write scores to temporary keys in pipelined batches and swap them in atomically: the
+    board, its hidden learners and its distinct point values."""
     name = window.name
-    tmp, live = keys.board_tmp_key(course_id, name), keys.board_key(course_id, name)
+    live_keys = keys.board_keys(course_id, name)
+    tmp_keys = [keys.tmp_of(key) for key in live_keys]
+    tmp, tmp_hidden, tmp_levels, tmp_counts = tmp_keys
     empty = keys.empty_marker_key(course_id, name)
     expire_at = window_expiry(window)
-    client.delete(tmp)
-    items = list(scores.items())
+    client.delete(*tmp_keys)
+    hidden = hidden_user_ids()
+    items = [(user_id, _encode(score)) for user_id, score in scores.items()]
+    shown = [(user_id, encoded) for user_id, encoded in items if user_id not in hidden]
+    counts = Counter(encoded >> TIME_BITS for _, encoded in shown)
     batch_size = settings.LEADERBOARD_REBUILD_BATCH
     pipe = client.pipeline(transaction=False)
     for start in range(0, len(items), batch_size):
-        pipe.zadd(tmp, {str(user_id): _encode(score) for user_id, score in items[start:start + batch_size]})
+        batch = items[start:start + batch_size]
+        visible = {str(u): e for u, e in batch if u not in hidden}
+        if visible:
+            pipe.zadd(tmp, visible)
+        if len(visible) < len(batch):
+            pipe.zadd(tmp_hidden, {str(u): e for u, e in batch if u in hidden})
         if len(pipe) >= 10:
             pipe.execute()
             if progress:
                 progress(min(start + batch_size, len(items)), len(items))
+    levels = list(counts.items())
+    for start in range(0, len(levels), batch_size):
+        chunk = levels[start:start + batch_size]
+        pipe.zadd(tmp_levels, {str(cents): cents for cents, _ in chunk})
+        pipe.hset(tmp_counts, mapping={str(cents): n for cents, n in chunk})
     pipe.execute()
+    present = [(t, live) for t, live in zip(tmp_keys, live_keys, strict=True) if client.exists(t)]
     swap = client.pipeline(transaction=True)
-    if items:
-        # UNLINK frees the old board in a background thread; a RENAME over it would free it
-        # inside the command and stall Redis for every reader. MULTI keeps the swap atomic.
-        swap.unlink(live)
-        swap.rename(tmp, live)
-        swap.delete(empty)
+    # UNLINK frees the old keys in a background thread; a RENAME over them would free them
+    # inside the command and stall Redis for every reader. MULTI keeps the swap atomic.
+    swap.unlink(*live_keys)
+    for t, live in present:
+        swap.rename(t, live)
         if expire_at:
             swap.expireat(live, expire_at)
+    if shown:
+        swap.delete(empty)
     else:
-        swap.unlink(live)
         swap.set(empty, 1, ex=keys.EMPTY_MARKER_TTL_SECONDS)
         if expire_at:
             swap.expireat(empty, expire_at)
@@ -299,22 +339,31 @@ def _dirty_reapply(client: redis.Redis, course_id: str, name: str) -> int:
 def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
     """Compare sampled members of the course's live boards with MongoDB and repair differences."""
     client = redis_client()
-    checked, to_repair = 0, set()
+    checked, to_repair, rebuild = 0, set(), False
     for window in (ALL_TIME, current_week()):
         board = keys.board_key(course_id, window.name)
         if not client.exists(board):
             continue  # a missing board is rebuilt whole by its next reader
+        hidden_board = keys.hidden_key(course_id, window.name)
         members = {int(m) for m in client.zrandmember(board, sample) or []}
+        members |= {int(m) for m in client.zrandmember(hidden_board, sample) or []}
         user_ids = sorted(members | set(recent_learner_ids(course_id=course_id, limit=sample)))
         truth = scores_aggregate(course_id=course_id, window=window, user_ids=user_ids)
+        hidden = hidden_user_ids()
         pipe = client.pipeline(transaction=False)
         for user_id in user_ids:
             pipe.zscore(board, str(user_id))
-        for user_id, stored in zip(user_ids, pipe.execute(), strict=True):
+            pipe.zscore(hidden_board, str(user_id))
+        stored = pipe.execute()
+        for index, user_id in enumerate(user_ids):
             expected = _encode(truth[user_id]) if user_id in truth else None
-            if (None if stored is None else int(stored)) != expected:
+            found = [None if v is None else int(v) for v in stored[2 * index:2 * index + 2]]
+            if found != ([None, expected] if user_id in hidden else [expected, None]):
                 to_repair.add(user_id)
         checked += len(user_ids)
+        if not _levels_agree(client, course_id, window.name, {
+                truth[u][0] for u in user_ids if u in truth and u not in hidden}):
+            rebuild = True
     for user_id in sorted(to_repair):
         leaderboard_user_score_update(course_id=course_id, user_id=user_id)
     if to_repair:
@@ -322,8 +371,28 @@ def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
         metric_inc(metric=DRIFT_FOUND, amount=len(to_repair))
         logger.warning("leaderboard drift course=%s checked=%d differed=%d users=%s",
                        course_id, checked, len(to_repair), sorted(to_repair)[:20])
+    if rebuild:
+        logger.warning("leaderboard drift course=%s: distinct point values differ from the "
+                       "members; rebuilding", course_id)
+        leaderboard_rebuild_request(course_id=course_id)
     return {"course_id": course_id, "checked": checked, "differed": len(to_repair),
-            "repaired": len(to_repair)}
+            "repaired": len(to_repair), "levels_rebuilt": rebuild}
+
+
+def _levels_agree(client: redis.Redis, course_id: str, name: str, cents_values: set[int]) -> bool:
+    """Whether the dense-rank counts of these point values match the board's members."""
+    values = sorted(cents_values)
+    if not values:
+        return True
+    board, counts = keys.board_key(course_id, name), keys.level_counts_key(course_id, name)
+    pipe = client.pipeline(transaction=False)
+    for cents in values:
+        pipe.zcount(board, composite_floor(cents), composite_floor(cents + 1) - 1)
+        pipe.hget(counts, str(cents))
+        pipe.zscore(keys.levels_key(course_id, name), str(cents))
+    found = pipe.execute()
+    return all(int(found[3 * i + 1] or 0) == found[3 * i] and (found[3 * i + 2] is not None)
+               == (found[3 * i] > 0) for i in range(len(values)))
 
 
 def leaderboard_drift_check_all(*, sample: int | None = None) -> dict:
@@ -360,10 +429,11 @@ def leaderboard_config_set(*, course_id: str, ranking: str | None, updated_by: i
 # --- Reads that repair ---------------------------------------------------------------------------
 
 def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
-                                    window: Window = ALL_TIME) -> dict:
+                                    window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict:
     """A page of the board. A missing board (never built, expired, flushed) is rebuilt by a
     worker, never in the request: the answer is then empty with `rebuilding: true`."""
-    page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window)
+    page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window,
+                            viewer=viewer)
     if page is None:
         _board_rebuild_for_readers(course_id, window)
         return {**board_header_get(course_id=course_id, window=window), "results": [],
@@ -372,15 +442,16 @@ def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
 
 
 def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
-                                  window: Window = ALL_TIME) -> dict:
+                                  window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict:
     """A learner's rank and neighbours; a missing board is rebuilt by a worker meanwhile
     (`rebuilding: true`, rank unknown)."""
-    me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window)
+    me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window,
+                        viewer=viewer)
     if me is None:
         _board_rebuild_for_readers(course_id, window)
         return {**board_header_get(course_id=course_id, window=window), "user_id": user_id,
                 "rank": None, "score": None, "percentile": None, "reached_at": None,
-                "around": [], "rebuilding": True}
+                "hidden": False, "around": [], "rebuilding": True}
     return {**me, "rebuilding": False}
 
 

@@ -5,13 +5,18 @@ from rest_framework import serializers
 
 from api.fields import MarksField
 
+RANKINGS = ["distinct", "competition", "dense"]
+
 
 class LeaderboardEntrySerializer(serializers.Serializer):
     rank = serializers.IntegerField(help_text="1 = best.")
-    user_id = serializers.IntegerField()
+    user_id = serializers.IntegerField(
+        allow_null=True, help_text="null for an anonymous learner (but to themselves and staff).")
     score = MarksField(help_text="Sum over items of the best marks obtained.")
-    display_name = serializers.CharField(allow_null=True)
+    display_name = serializers.CharField(allow_null=True,
+                                         help_text='"Anonymous learner" for anonymous learners.')
     avatar_url = serializers.CharField(allow_null=True)
+    anonymous = serializers.BooleanField(help_text="The learner chose to show without name.")
     reached_at = serializers.DateTimeField(help_text="When the learner reached this score.")
 
 
@@ -19,7 +24,7 @@ class BoardHeaderSerializer(serializers.Serializer):
     course_id = serializers.CharField()
     window = serializers.ChoiceField(choices=["all", "week"])
     week = serializers.CharField(allow_null=True, help_text="ISO week, e.g. 2026-W48 (weekly boards).")
-    ranking = serializers.ChoiceField(choices=["distinct", "competition"])
+    ranking = serializers.ChoiceField(choices=RANKINGS)
     count = serializers.IntegerField(help_text="Learners on the board.")
 
 
@@ -36,6 +41,9 @@ class LeaderboardMeSerializer(BoardHeaderSerializer):
     score = MarksField(allow_null=True)
     percentile = serializers.FloatField(allow_null=True)
     reached_at = serializers.DateTimeField(allow_null=True)
+    hidden = serializers.BooleanField(
+        help_text="The learner is kept off the board's pages (their choice, or staff's): rank "
+                  "and percentile say where their score would put them; `count` leaves them out.")
     around = LeaderboardEntrySerializer(many=True, help_text="The learners ranked around me.")
     rebuilding = serializers.BooleanField(
         help_text="The board is being rebuilt from MongoDB: rank and neighbours are unknown for now.")
@@ -43,9 +51,9 @@ class LeaderboardMeSerializer(BoardHeaderSerializer):
 
 class LeaderboardConfigSerializer(serializers.Serializer):
     course_id = serializers.CharField()
-    ranking = serializers.ChoiceField(choices=["distinct", "competition"],
+    ranking = serializers.ChoiceField(choices=RANKINGS,
                                       help_text="The ranking in force for this course.")
-    ranking_override = serializers.ChoiceField(choices=["distinct", "competition"],
+    ranking_override = serializers.ChoiceField(choices=RANKINGS,
                                                allow_null=True,
                                                help_text="This course's own choice (null: the "
                                                          "service default).")
@@ -54,3 +62,19 @@ class LeaderboardConfigSerializer(serializers.Serializer):
 class RebuildAcceptedSerializer(serializers.Serializer):
     task_id = serializers.CharField()
     course_id = serializers.CharField()
+
+
+class VisibilitySerializer(serializers.Serializer):
+    user_id = serializers.IntegerField()
+    visibility = serializers.ChoiceField(
+        choices=["public", "anonymous", "hidden"],
+        help_text='public: listed by name; anonymous: listed as "Anonymous learner"; hidden: '
+                  'left out of every board\'s pages, still told their own rank.')
+    hidden_by_staff = serializers.BooleanField(
+        help_text="Staff hid the learner from every board (whatever `visibility` says).")
+
+
+class HiddenLearnerSerializer(VisibilitySerializer):
+    reason = serializers.CharField(allow_null=True, help_text="Why staff hid the learner.")
+    hidden_by = serializers.IntegerField(allow_null=True, help_text="The staff member's id.")
+    hidden_at = serializers.DateTimeField(allow_null=True)

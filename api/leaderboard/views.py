@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -10,16 +10,22 @@ from rest_framework.views import APIView
 
 from api.fields import QueryChoiceField, QueryIntegerField, QueryRegexField
 from api.leaderboard.serializers import (
+    HiddenLearnerSerializer,
     LeaderboardConfigSerializer,
     LeaderboardMeSerializer,
     LeaderboardPageSerializer,
     RebuildAcceptedSerializer,
+    VisibilitySerializer,
 )
+from api.learning.corrections import user_id_parse
 from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from api.permissions import IsStaff
 from config.exceptions import Conflict, Forbidden, InvalidInput
+from flows.leaderboard_privacy import board_hide, board_unhide
+from leaderboard.documents import VISIBILITIES
+from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
-from leaderboard.selectors import leaderboard_config_get, window_resolve
+from leaderboard.selectors import Viewer, leaderboard_config_get, window_resolve
 from leaderboard.services import (
     leaderboard_config_set,
     leaderboard_me_get_or_rebuild,
@@ -69,6 +75,10 @@ def _board_response(body: dict) -> Response:
     return Response(body, headers=headers)
 
 
+def _viewer(request: Request) -> Viewer:
+    return Viewer(user_id=request.user.pk, is_staff=request.user.is_staff)
+
+
 def _query(serializer_class, request: Request):
     query = serializer_class(data=request.query_params)
     query.is_valid(raise_exception=True)
@@ -85,7 +95,7 @@ class LeaderboardView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         page = leaderboard_page_get_or_rebuild(
             course_id=course_id, limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"], window=query.board())
+            offset=query.validated_data["offset"], window=query.board(), viewer=_viewer(request))
         return _board_response(LeaderboardPageSerializer(page).data)
 
 
@@ -98,7 +108,7 @@ class LeaderboardMeView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=request.user.pk,
                                            around=query.validated_data["around"],
-                                           window=query.board())
+                                           window=query.board(), viewer=_viewer(request))
         return _board_response(LeaderboardMeSerializer(me).data)
 
 
@@ -117,7 +127,7 @@ class LeaderboardUserView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=int(user_id),
                                            around=query.validated_data["around"],
-                                           window=query.board())
+                                           window=query.board(), viewer=_viewer(request))
         return _board_response(LeaderboardMeSerializer(me).data)
 
 
@@ -159,3 +169,75 @@ class LeaderboardRebuildView(APIView):
                            "when it is back.", code="queued_later")
         return Response(RebuildAcceptedSerializer({"task_id": task_id, "course_id": course_id}).data,
                         status=status.HTTP_202_ACCEPTED)
+
+
+class VisibilityBodySerializer(serializers.Serializer):
+    visibility = serializers.ChoiceField(choices=VISIBILITIES)
+
+
+class HideBodySerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why the learner is hidden.")
+
+
+class HiddenListQuerySerializer(serializers.Serializer):
+    limit = QueryIntegerField(required=False, min_value=1, max_value=100, default=50)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**6, default=0)
+
+
+class VisibilityView(APIView):
+    @extend_schema(operation_id="leaderboard_visibility_retrieve", tags=["leaderboard"],
+                   summary="How the caller shows on every board",
+                   responses={200: VisibilitySerializer, **error_responses(401, 503)})
+    def get(self, request: Request) -> Response:
+        return Response(VisibilitySerializer(visibility_get(user_id=request.user.pk)).data)
+
+    @extend_schema(operation_id="leaderboard_visibility_update", tags=["leaderboard"],
+                   request=VisibilityBodySerializer,
+                   examples=[OpenApiExample("Stay on boards without a name",
+                                            value={"visibility": "anonymous"}, request_only=True)],
+                   summary="Choose how the caller shows on every board: public, anonymous or "
+                           "hidden (boards follow within seconds)",
+                   responses={200: VisibilitySerializer, **error_responses(400, 401, 413, 415, 503)})
+    def put(self, request: Request) -> Response:
+        body = VisibilityBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        changed = visibility_set(user_id=request.user.pk, visibility=body.validated_data["visibility"])
+        return Response(VisibilitySerializer(changed).data)
+
+
+class HiddenLearnersView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="leaderboard_hidden_list", tags=["leaderboard"],
+                   parameters=[HiddenListQuerySerializer],
+                   summary="Learners staff hid from every board, newest first (staff)",
+                   responses={200: HiddenLearnerSerializer(many=True), **error_responses(*READ_ERRORS)})
+    def get(self, request: Request) -> Response:
+        query = _query(HiddenListQuerySerializer, request).validated_data
+        found = staff_hidden_list(limit=query["limit"], offset=query["offset"])
+        return Response(HiddenLearnerSerializer(found, many=True).data)
+
+
+class HiddenLearnerView(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(operation_id="leaderboard_hidden_update", tags=["leaderboard"],
+                   request=HideBodySerializer,
+                   examples=[OpenApiExample("Hide a cheater", request_only=True,
+                                            value={"reason": "Shared quiz answers (case 2026-42)."})],
+                   summary="Hide a learner from every board at once, with a reason (staff)",
+                   responses={200: HiddenLearnerSerializer, **error_responses(*WRITE_ERRORS)})
+    def put(self, request: Request, user_id: str) -> Response:
+        learner_id = user_id_parse(user_id)
+        body = HideBodySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        hidden = board_hide(actor=request.user, user_id=learner_id,
+                            reason=body.validated_data["reason"])
+        return Response(HiddenLearnerSerializer(hidden).data)
+
+    @extend_schema(operation_id="leaderboard_hidden_destroy", tags=["leaderboard"],
+                   summary="Show a learner staff hid again (staff)",
+                   responses={200: HiddenLearnerSerializer, **error_responses(*READ_ERRORS)})
+    def delete(self, request: Request, user_id: str) -> Response:
+        shown = board_unhide(actor=request.user, user_id=user_id_parse(user_id))
+        return Response(HiddenLearnerSerializer(shown).data)

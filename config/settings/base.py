@@ -352,9 +352,11 @@ MAX_COURSE_ITEMS = env_int("MAX_COURSE_ITEMS", 10_000)
 LEADERBOARD_DEFAULT_LIMIT = 10
 LEADERBOARD_MAX_LIMIT = 100
 LEADERBOARD_AROUND = env_int("LEADERBOARD_AROUND", 2)
-# Rank numbers: "distinct" (1, 2, 3 in board order) or "competition" (1, 1, 3); a course may
+# Rank numbers: "distinct" (1, 2, 3 in board order), "competition" (1, 1, 3) or "dense"
+# (1, 1, 2); a course may
 # override it (PUT /api/v1/courses/{id}/leaderboard/config/).
-LEADERBOARD_RANKING = env_choice("LEADERBOARD_RANKING", "distinct", ("distinct", "competition"))
+LEADERBOARD_RANKING = env_choice("LEADERBOARD_RANKING", "distinct",
+                                 ("distinct", "competition", "dense"))
 # Weekly boards start at 00:00 UTC on this weekday (0 = Monday ... 6 = Sunday).
 LEADERBOARD_WEEK_START = env_int("LEADERBOARD_WEEK_START", 0)
 if not 0 <= LEADERBOARD_WEEK_START <= 6:

@@ -85,7 +85,7 @@ def test_staff_switch_a_course_to_competition_ranks(board, staff_client, attempt
     url = f"/api/v1/courses/{board['course']}/leaderboard/"
     learner = board["clients"][0]
     assert learner.put(url + "config/", {"ranking": "competition"}, format="json").status_code == 403
-    assert staff_client.put(url + "config/", {"ranking": "dense"}, format="json").status_code == 400
+    assert staff_client.put(url + "config/", {"ranking": "ordinal"}, format="json").status_code == 400
     response = staff_client.put(url + "config/", {"ranking": "competition"}, format="json")
     assert response.status_code == 200 and response.json()["ranking"] == "competition"
     assert learner.get(url + "config/").json() == {
