@@ -17,6 +17,7 @@ from leaderboard.scoring import (
     ALL_TIME,
     COMPETITION,
     DENSE,
+    DISTINCT,
     Window,
     composite_decode,
     percentile,
@@ -25,7 +26,7 @@ from leaderboard.scoring import (
     week_parse,
 )
 from leaderboard.windows import current_week, window_expiry
-from learning.selectors import object_id_parse, profiles_get_many
+from learning.selectors import enrolled_user_ids_among, object_id_parse, profiles_get_many
 
 # Shared by both scripts: how many members have strictly more points than composite `s`, and
 # how many distinct point values above it the board holds (dense ranks).
@@ -220,3 +221,83 @@ def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
         })
     return entries
+
+
+def users_check(*, course_id: str, user_ids: list[int], caller_id: int) -> list[int]:
+    """The learners a friends ranking names, deduplicated, with the caller; every one must be
+    enrolled in the course (else 400 naming them)."""
+    chosen = list(dict.fromkeys([*user_ids, caller_id]))
+    if len(user_ids) > settings.LEADERBOARD_MAX_USERS:
+        raise InvalidInput(f"users names at most {settings.LEADERBOARD_MAX_USERS} learners",
+                           code="too_many_users")
+    others = [u for u in chosen if u != caller_id]
+    unknown = sorted(set(others) - enrolled_user_ids_among(course_id=course_id, user_ids=others))
+    if unknown:
+        raise InvalidInput("users must be learners enrolled in the course; not enrolled: "
+                           + ", ".join(map(str, unknown[:20])), code="users_not_enrolled")
+    return chosen
+
+
+def _users_ranked(course_id: str, window: Window, user_ids: list[int], caller_id: int,
+                  viewer: Viewer | None) -> dict | None:
+    """The given learners' scores in one pipelined round trip (ZMSCORE), ranked among themselves
+    in the board's order; None when the board is missing. A hidden caller is not in `ranked`:
+    `caller_hidden` holds their composite."""
+    name = window.name
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.exists(keys.board_key(course_id, name), keys.empty_marker_key(course_id, name))
+    pipe.hget(keys.config_key(course_id), "ranking")
+    pipe.zmscore(keys.board_key(course_id, name), [str(u) for u in user_ids])
+    pipe.zscore(keys.hidden_key(course_id, name), str(caller_id))
+    present, mode, scores, caller_hidden = pipe.execute()
+    if not present:
+        return None
+    mode = _mode(mode or settings.LEADERBOARD_RANKING)
+    scored = [(int(s), u) for u, s in zip(user_ids, scores, strict=True) if s is not None]
+    # The board's order: higher composite first, equal ones by member (the id string) descending.
+    scored.sort(key=lambda pair: (pair[0], str(pair[1])), reverse=True)
+    ranked = _entries([x for score, user in scored for x in (user, score)], 0, 0, mode, viewer)
+    return {"mode": mode, "ranked": ranked, "scored": scored,
+            "caller_hidden": None if caller_hidden is None else int(caller_hidden)}
+
+
+def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: int, limit: int,
+                           offset: int, window: Window = ALL_TIME,
+                           viewer: Viewer | None = None) -> dict | None:
+    """A page of the given learners (and the caller) ranked among themselves; None when the
+    board is missing."""
+    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
+    if found is None:
+        return None
+    return {**_header(course_id, window, found["mode"], len(found["ranked"])),
+            "results": found["ranked"][offset:offset + limit]}
+
+
+def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int, around: int,
+                         window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict | None:
+    """The caller's rank among the given learners, with those around; None when the board is
+    missing. A hidden caller is told where their score would put them."""
+    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
+    if found is None:
+        return None
+    ranked, scored, mode = found["ranked"], found["scored"], found["mode"]
+    header = {**_header(course_id, window, mode, len(ranked)), "user_id": caller_id}
+    hidden = found["caller_hidden"] is not None
+    if hidden:
+        composite = found["caller_hidden"]
+        index = sum(1 for score, _ in scored if score > composite)
+    else:
+        index = next((i for i, (_, u) in enumerate(scored) if u == caller_id), None)
+        if index is None:
+            return {**header, "rank": None, "score": None, "percentile": None,
+                    "reached_at": None, "hidden": False, "around": []}
+        composite = scored[index][0]
+    cents, reached_at = composite_decode(composite)
+    higher = [c for c in (composite_decode(score)[0] for score, _ in scored) if c > cents]
+    rank = {COMPETITION: len(higher) + 1, DENSE: len(set(higher)) + 1}.get(mode, index + 1)
+    share_rank = index + 1 if mode == DISTINCT else len(higher) + 1
+    stop = index + around + (0 if hidden else 1)
+    return {**header, "rank": rank, "score": points_from_cents(cents),
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
+            "percentile": percentile(rank=share_rank, count=len(ranked) + hidden),
+            "hidden": hidden, "around": ranked[max(index - around, 0):stop]}

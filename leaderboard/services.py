@@ -29,7 +29,14 @@ from leaderboard.documents import LeaderboardSettings
 from leaderboard.lua import LEVELS
 from leaderboard.privacy import hidden_user_ids, learner_is_hidden
 from leaderboard.scoring import ALL_TIME, TIME_BITS, Window, composite_encode, composite_floor
-from leaderboard.selectors import Viewer, board_header_get, leaderboard_me, leaderboard_page
+from leaderboard.selectors import (
+    Viewer,
+    board_header_get,
+    leaderboard_me,
+    leaderboard_page,
+    leaderboard_users_me,
+    leaderboard_users_page,
+)
 from leaderboard.windows import current_week, update_windows, window_expiry
 from learning.policy import REVEAL_AFTER_DUE, due_moment
 from learning.selectors import (
@@ -429,11 +436,18 @@ def leaderboard_config_set(*, course_id: str, ranking: str | None, updated_by: i
 # --- Reads that repair ---------------------------------------------------------------------------
 
 def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
-                                    window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict:
-    """A page of the board. A missing board (never built, expired, flushed) is rebuilt by a
-    worker, never in the request: the answer is then empty with `rebuilding: true`."""
-    page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window,
-                            viewer=viewer)
+                                    window: Window = ALL_TIME, viewer: Viewer | None = None,
+                                    users: list[int] | None = None) -> dict:
+    """A page of the board (or of `users` and the viewer ranked among themselves). A missing
+    board (never built, expired, flushed) is rebuilt by a worker, never in the request: the
+    answer is then empty with `rebuilding: true`."""
+    if users is None:
+        page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window,
+                                viewer=viewer)
+    else:
+        page = leaderboard_users_page(course_id=course_id, user_ids=users, limit=limit,
+                                      caller_id=viewer.user_id, offset=offset, window=window,
+                                      viewer=viewer)
     if page is None:
         _board_rebuild_for_readers(course_id, window)
         return {**board_header_get(course_id=course_id, window=window), "results": [],
@@ -442,11 +456,16 @@ def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
 
 
 def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
-                                  window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict:
-    """A learner's rank and neighbours; a missing board is rebuilt by a worker meanwhile
-    (`rebuilding: true`, rank unknown)."""
-    me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window,
-                        viewer=viewer)
+                                  window: Window = ALL_TIME, viewer: Viewer | None = None,
+                                  users: list[int] | None = None) -> dict:
+    """A learner's rank and neighbours (among `users` when given); a missing board is rebuilt by
+    a worker meanwhile (`rebuilding: true`, rank unknown)."""
+    if users is None:
+        me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window,
+                            viewer=viewer)
+    else:
+        me = leaderboard_users_me(course_id=course_id, user_ids=users, caller_id=user_id,
+                                  around=around, window=window, viewer=viewer)
     if me is None:
         _board_rebuild_for_readers(course_id, window)
         return {**board_header_get(course_id=course_id, window=window), "user_id": user_id,

@@ -182,6 +182,16 @@ def enrollment_user_ids(*, course_id: str | ObjectId) -> list[int]:
     return [d["user_id"] for d in Enrollment._get_collection().find({"course_id": oid}, {"user_id": 1})]
 
 
+def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -> set[int]:
+    """Which of these learners are enrolled in the course (one read)."""
+    if not user_ids:
+        return set()
+    cursor = Enrollment._get_collection().find(
+        {"course_id": object_id_parse(course_id, what="course_id"),
+         "user_id": {"$in": list(user_ids)}}, {"user_id": 1})
+    return {d["user_id"] for d in cursor}
+
+
 def enrolled_course_ids(*, user_id: int) -> set[str]:
     """Ids of the courses a learner is enrolled in."""
     cursor = Enrollment._get_collection().find({"user_id": user_id}, {"course_id": 1})

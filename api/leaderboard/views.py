@@ -25,7 +25,7 @@ from flows.leaderboard_privacy import board_hide, board_unhide
 from leaderboard.documents import VISIBILITIES
 from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
-from leaderboard.selectors import Viewer, leaderboard_config_get, window_resolve
+from leaderboard.selectors import Viewer, leaderboard_config_get, users_check, window_resolve
 from leaderboard.services import (
     leaderboard_config_set,
     leaderboard_me_get_or_rebuild,
@@ -46,6 +46,21 @@ class WindowQuerySerializer(serializers.Serializer):
     week = QueryRegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
         "invalid": "week must look like 2026-W48."},
         help_text="ISO week such as 2026-W48 (window=week; default: this week)")
+
+    users = QueryRegexField(
+        r"^\d{1,18}(,\d{1,18})*$", required=False, max_length=20_000,
+        error_messages={"invalid": "users must be user ids separated by commas, e.g. 7,12,40."},
+        help_text="Rank among these learners only (e.g. the caller's friends): up to "
+                  f"{settings.LEADERBOARD_MAX_USERS} user ids, comma-separated, each enrolled in "
+                  "the course; the learner the answer is about is always included. One Redis "
+                  "round trip (ZMSCORE); ranks, `count` and `around` are within that set.")
+
+    def users_for(self, *, course_id: str, caller_id: int) -> list[int] | None:
+        raw = self.validated_data.get("users")
+        if raw is None:
+            return None
+        return users_check(course_id=course_id, user_ids=[int(u) for u in raw.split(",")],
+                           caller_id=caller_id)
 
     def board(self) -> Window:
         data = self.validated_data
@@ -95,7 +110,8 @@ class LeaderboardView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         page = leaderboard_page_get_or_rebuild(
             course_id=course_id, limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"], window=query.board(), viewer=_viewer(request))
+            offset=query.validated_data["offset"], window=query.board(), viewer=_viewer(request),
+            users=query.users_for(course_id=course_id, caller_id=request.user.pk))
         return _board_response(LeaderboardPageSerializer(page).data)
 
 
@@ -106,9 +122,10 @@ class LeaderboardMeView(APIView):
     def get(self, request: Request, course_id: str) -> Response:
         query = _query(MeQuerySerializer, request)
         course_access_check(user=request.user, course_id=course_id)
-        me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=request.user.pk,
-                                           around=query.validated_data["around"],
-                                           window=query.board(), viewer=_viewer(request))
+        me = leaderboard_me_get_or_rebuild(
+            course_id=course_id, user_id=request.user.pk, around=query.validated_data["around"],
+            window=query.board(), viewer=_viewer(request),
+            users=query.users_for(course_id=course_id, caller_id=request.user.pk))
         return _board_response(LeaderboardMeSerializer(me).data)
 
 
@@ -125,9 +142,10 @@ class LeaderboardUserView(APIView):
             raise Forbidden("Only staff may look up another learner's rank.")
         query = _query(MeQuerySerializer, request)
         course_access_check(user=request.user, course_id=course_id)
-        me = leaderboard_me_get_or_rebuild(course_id=course_id, user_id=int(user_id),
-                                           around=query.validated_data["around"],
-                                           window=query.board(), viewer=_viewer(request))
+        me = leaderboard_me_get_or_rebuild(
+            course_id=course_id, user_id=int(user_id), around=query.validated_data["around"],
+            window=query.board(), viewer=_viewer(request),
+            users=query.users_for(course_id=course_id, caller_id=int(user_id)))
         return _board_response(LeaderboardMeSerializer(me).data)
 
 

@@ -352,6 +352,8 @@ MAX_COURSE_ITEMS = env_int("MAX_COURSE_ITEMS", 10_000)
 LEADERBOARD_DEFAULT_LIMIT = 10
 LEADERBOARD_MAX_LIMIT = 100
 LEADERBOARD_AROUND = env_int("LEADERBOARD_AROUND", 2)
+# Most learners one friends ranking (?users=ID,ID,…) may name.
+LEADERBOARD_MAX_USERS = 500
 # Rank numbers: "distinct" (1, 2, 3 in board order), "competition" (1, 1, 3) or "dense"
 # (1, 1, 2); a course may
 # override it (PUT /api/v1/courses/{id}/leaderboard/config/).
