@@ -42,3 +42,32 @@ class LeaderboardVisibility(StoredDocument):
 
     meta = {"collection": "leaderboard_visibility",
             "indexes": [{"fields": ["followup_pending"], "sparse": True}, "staff_hidden"]}
+
+
+class LeaderboardGroup(StoredDocument):
+    """A named set of a course's learners with boards of their own (members in their own
+    collection, so a group may hold any number of them)."""
+
+    course_id = ObjectIdField(required=True)
+    name = StringField(required=True, max_length=200)
+    member_count = IntField(default=0)
+    created_by = IntField(null=True)
+    created_at = DateTimeField(default=timezone.now)
+    updated_at = DateTimeField(default=timezone.now)
+    # True from a membership change until the group's boards are queued for a rebuild.
+    followup_pending = BooleanField(null=True)
+
+    meta = {"collection": "leaderboard_groups",
+            "indexes": ["course_id", {"fields": ["followup_pending"], "sparse": True}]}
+
+
+class LeaderboardGroupMember(StoredDocument):
+    """One learner in one group."""
+
+    group_id = ObjectIdField(required=True)
+    course_id = ObjectIdField(required=True)
+    user_id = IntField(required=True)
+
+    meta = {"collection": "leaderboard_group_members",
+            "indexes": [{"fields": ["group_id", "user_id"], "unique": True},
+                        ("course_id", "user_id")]}

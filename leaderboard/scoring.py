@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from learning.documents import MAX_COURSE_MARKS
@@ -26,6 +26,7 @@ RANKING_MODES = (DISTINCT, COMPETITION, DENSE)
 
 ALL = "all"
 WEEK = "week"
+GROUP = "g"
 _WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -101,11 +102,17 @@ class Window:
     label: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    group: str | None = None  # a group's board of the window (its members only)
 
     @property
     def name(self) -> str:
-        """Key suffix and API name: "all" or "week:2026-W48"."""
-        return ALL if self.kind == ALL else f"{WEEK}:{self.label}"
+        """Key suffix: "all", "week:2026-W48", or a group's "g:<group id>:all"."""
+        base = ALL if self.kind == ALL else f"{WEEK}:{self.label}"
+        return f"{GROUP}:{self.group}:{base}" if self.group else base
+
+    def of_group(self, group: str | None) -> Window:
+        """The same window on a group's board (or on the course's, with None)."""
+        return replace(self, group=group)
 
 
 ALL_TIME = Window(kind=ALL)

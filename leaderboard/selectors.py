@@ -155,6 +155,7 @@ def board_header_get(*, course_id: str, window: Window) -> dict:
 
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
     return {"course_id": course_id, "window": window.kind, "week": window.label,
+            "group": window.group,
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 

@@ -26,6 +26,7 @@ from leaderboard.aggregation import (
     scores_aggregate,
 )
 from leaderboard.documents import LeaderboardSettings
+from leaderboard.groups import group_ids_all, group_ids_of, group_member_ids
 from leaderboard.lua import LEVELS
 from leaderboard.privacy import hidden_user_ids, learner_is_hidden
 from leaderboard.scoring import ALL_TIME, TIME_BITS, Window, composite_encode, composite_floor
@@ -209,8 +210,13 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     stamp = leaderboard_stamp_take(course_id=course_id, user_id=user_id)
     windows = update_windows()
     scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
+    # The same scores go to the boards of the learner's groups (read after the stamp, so a
+    # membership change's rebuild floor orders them).
+    grouped = [window.of_group(group) for group in group_ids_of(course_id=course_id, user_id=user_id)
+               for window in windows]
+    scores.update({window.name: scores[window.of_group(None).name] for window in grouped})
     written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
-                                       windows=windows, scores=scores,
+                                       windows=windows + grouped, scores=scores,
                                        hidden=learner_is_hidden(user_id=user_id))
     if written < 0:
         logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
@@ -246,7 +252,7 @@ def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only
         floor = redis_clock(client)
         config_mirror(course_id=course_id)
         started = time.perf_counter()
-        scores = scores_aggregate(course_id=course_id, window=window)
+        scores = _scores_of_board(course_id, window)
         mongo_seconds = time.perf_counter() - started
         started = time.perf_counter()
         members = _board_write(client, course_id, window, scores, floor, progress)
@@ -263,14 +269,30 @@ def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only
             "redis_seconds": round(redis_seconds, 4), "reapplied": reapplied}
 
 
+def _scores_of_board(course_id: str, window: Window) -> dict[int, Score]:
+    """What a board holds from MongoDB: every learner's score, or a group's members'."""
+    if window.group is None:
+        return scores_aggregate(course_id=course_id, window=window)
+    members = group_member_ids(group_id=window.group)
+    return scores_aggregate(course_id=course_id, window=window, user_ids=members) if members else {}
+
+
+def live_windows(*, course_id: str) -> list[Window]:
+    """Every board of the course kept live: all-time and this week's, for the course and each
+    of its groups."""
+    base = [ALL_TIME, current_week()]
+    return base + [window.of_group(group) for group in group_ids_all(course_id=course_id)
+                   for window in base]
+
+
 def leaderboard_course_rebuild(*, course_id: str,
                                progress: Callable[[int, int], None] | None = None) -> dict:
-    """Rebuild a course's all-time board and this week's board."""
+    """Rebuild a course's all-time board and this week's board, and those of its groups."""
     object_id_parse(course_id, what="course_id")
     return {
         "course_id": course_id,
         "boards": [leaderboard_board_rebuild(course_id=course_id, window=window, progress=progress)
-                   for window in (ALL_TIME, current_week())],
+                   for window in live_windows(course_id=course_id)],
     }
 
 
@@ -347,15 +369,22 @@ def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
     """Compare sampled members of the course's live boards with MongoDB and repair differences."""
     client = redis_client()
     checked, to_repair, rebuild = 0, set(), False
-    for window in (ALL_TIME, current_week()):
+    recent = set(recent_learner_ids(course_id=course_id, limit=sample))
+    for window in live_windows(course_id=course_id):
         board = keys.board_key(course_id, window.name)
         if not client.exists(board):
             continue  # a missing board is rebuilt whole by its next reader
         hidden_board = keys.hidden_key(course_id, window.name)
         members = {int(m) for m in client.zrandmember(board, sample) or []}
         members |= {int(m) for m in client.zrandmember(hidden_board, sample) or []}
-        user_ids = sorted(members | set(recent_learner_ids(course_id=course_id, limit=sample)))
-        truth = scores_aggregate(course_id=course_id, window=window, user_ids=user_ids)
+        user_ids = sorted(members | recent)
+        if window.group is None:
+            truth = scores_aggregate(course_id=course_id, window=window, user_ids=user_ids)
+        else:  # only the group's members belong on its board
+            in_group = set(group_member_ids(group_id=window.group))
+            chosen = [u for u in user_ids if u in in_group]
+            truth = scores_aggregate(course_id=course_id, window=window,
+                                     user_ids=chosen) if chosen else {}
         hidden = hidden_user_ids()
         pipe = client.pipeline(transaction=False)
         for user_id in user_ids:
@@ -367,6 +396,10 @@ def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
             found = [None if v is None else int(v) for v in stored[2 * index:2 * index + 2]]
             if found != ([None, expected] if user_id in hidden else [expected, None]):
                 to_repair.add(user_id)
+                # A learner left on a group they are not in: their update does not write that
+                # board any more, a rebuild does.
+                rebuild = rebuild or (window.group is not None and expected is None
+                                      and found != [None, None])
         checked += len(user_ids)
         if not _levels_agree(client, course_id, window.name, {
                 truth[u][0] for u in user_ids if u in truth and u not in hidden}):
@@ -379,8 +412,8 @@ def leaderboard_drift_check(*, course_id: str, sample: int) -> dict:
         logger.warning("leaderboard drift course=%s checked=%d differed=%d users=%s",
                        course_id, checked, len(to_repair), sorted(to_repair)[:20])
     if rebuild:
-        logger.warning("leaderboard drift course=%s: distinct point values differ from the "
-                       "members; rebuilding", course_id)
+        logger.warning("leaderboard drift course=%s: dense counts or group members differ; "
+                       "rebuilding", course_id)
         leaderboard_rebuild_request(course_id=course_id)
     return {"course_id": course_id, "checked": checked, "differed": len(to_repair),
             "repaired": len(to_repair), "levels_rebuilt": rebuild}
@@ -494,9 +527,10 @@ def leaderboard_next_weeks_prebuild(*, within_hours: int) -> int:
         return 0  # next week does not start soon: nothing to do yet
     built = 0
     for course_id in course_ids_all():
-        result = leaderboard_board_rebuild(course_id=course_id, window=upcoming,
-                                           only_if_missing=True)
-        built += 0 if result.get("skipped") else 1
+        for group in [None, *group_ids_all(course_id=course_id)]:
+            result = leaderboard_board_rebuild(course_id=course_id, window=upcoming.of_group(group),
+                                               only_if_missing=True)
+            built += 0 if result.get("skipped") else 1
     return built
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from leaderboard.scoring import (
     ALL,
     ALL_TIME,
+    GROUP,
     WEEK,
     Window,
     week_containing,
@@ -36,7 +37,10 @@ def window_expiry(window: Window) -> datetime | None:
 
 
 def window_from_name(name: str) -> Window:
-    """The window a board name stands for: "all" or "week:2026-W48"."""
+    """The window a board name stands for: "all", "week:2026-W48", "g:<group id>:all", …"""
+    if name.startswith(f"{GROUP}:"):
+        _, group, base = name.split(":", 2)
+        return window_from_name(base).of_group(group)
     if name == ALL:
         return ALL_TIME
     kind, _, label = name.partition(":")

@@ -1,6 +1,7 @@
 """What the leaderboard API reads (queries, settings) and writes (responses)."""
 from __future__ import annotations
 
+from django.conf import settings
 from rest_framework import serializers
 
 from api.fields import MarksField
@@ -22,6 +23,8 @@ class LeaderboardEntrySerializer(serializers.Serializer):
 
 class BoardHeaderSerializer(serializers.Serializer):
     course_id = serializers.CharField()
+    group = serializers.CharField(allow_null=True,
+                                  help_text="The group whose board this is (null: the course's).")
     window = serializers.ChoiceField(choices=["all", "week"])
     week = serializers.CharField(allow_null=True, help_text="ISO week, e.g. 2026-W48 (weekly boards).")
     ranking = serializers.ChoiceField(choices=RANKINGS)
@@ -78,3 +81,29 @@ class HiddenLearnerSerializer(VisibilitySerializer):
     reason = serializers.CharField(allow_null=True, help_text="Why staff hid the learner.")
     hidden_by = serializers.IntegerField(allow_null=True, help_text="The staff member's id.")
     hidden_at = serializers.DateTimeField(allow_null=True)
+
+
+class GroupSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    course_id = serializers.CharField()
+    name = serializers.CharField()
+    member_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class GroupCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        max_length=settings.LEADERBOARD_GROUP_MAX_BATCH,
+        help_text="User ids of learners enrolled in the course.")
+
+
+class GroupRenameSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class GroupMembersSerializer(serializers.Serializer):
+    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+                                     max_length=settings.LEADERBOARD_GROUP_MAX_BATCH)

@@ -10,6 +10,10 @@ from rest_framework.views import APIView
 
 from api.fields import QueryChoiceField, QueryIntegerField, QueryRegexField
 from api.leaderboard.serializers import (
+    GroupCreateSerializer,
+    GroupMembersSerializer,
+    GroupRenameSerializer,
+    GroupSerializer,
     HiddenLearnerSerializer,
     LeaderboardConfigSerializer,
     LeaderboardMeSerializer,
@@ -23,6 +27,14 @@ from api.permissions import IsStaff
 from config.exceptions import Conflict, Forbidden, InvalidInput
 from flows.leaderboard_privacy import board_hide, board_unhide
 from leaderboard.documents import VISIBILITIES
+from leaderboard.group_services import (
+    group_create,
+    group_delete,
+    group_members_add,
+    group_members_remove,
+    group_rename,
+)
+from leaderboard.groups import group_read_check, groups_list
 from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
 from leaderboard.selectors import Viewer, leaderboard_config_get, users_check, window_resolve
@@ -47,6 +59,11 @@ class WindowQuerySerializer(serializers.Serializer):
         "invalid": "week must look like 2026-W48."},
         help_text="ISO week such as 2026-W48 (window=week; default: this week)")
 
+    group = QueryRegexField(
+        r"^[0-9a-fA-F]{24}$", required=False,
+        error_messages={"invalid": "group must be a 24-character hex id."},
+        help_text="Read the board of this group of the course (its members only; staff and the "
+                  "group's members may). Same parameters, answers and cost as the course board.")
     users = QueryRegexField(
         r"^\d{1,18}(,\d{1,18})*$", required=False, max_length=20_000,
         error_messages={"invalid": "users must be user ids separated by commas, e.g. 7,12,40."},
@@ -62,11 +79,17 @@ class WindowQuerySerializer(serializers.Serializer):
         return users_check(course_id=course_id, user_ids=[int(u) for u in raw.split(",")],
                            caller_id=caller_id)
 
-    def board(self) -> Window:
+    def board(self, *, request: Request, course_id: str) -> Window:
+        """The window asked for, on the group's board if one is named (and readable)."""
         data = self.validated_data
         # `week` alone implies window=week.
         window = data.get("window") or ("week" if data.get("week") else "all")
-        return window_resolve(window=window, week=data.get("week"))
+        chosen = window_resolve(window=window, week=data.get("week"))
+        group = data.get("group")
+        if group:
+            group_read_check(course_id=course_id, group_id=group.lower(), user=request.user)
+            return chosen.of_group(group.lower())
+        return chosen
 
 
 class PageQuerySerializer(WindowQuerySerializer):
@@ -110,7 +133,7 @@ class LeaderboardView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         page = leaderboard_page_get_or_rebuild(
             course_id=course_id, limit=query.validated_data["limit"],
-            offset=query.validated_data["offset"], window=query.board(), viewer=_viewer(request),
+            offset=query.validated_data["offset"], window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=request.user.pk))
         return _board_response(LeaderboardPageSerializer(page).data)
 
@@ -124,7 +147,7 @@ class LeaderboardMeView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         me = leaderboard_me_get_or_rebuild(
             course_id=course_id, user_id=request.user.pk, around=query.validated_data["around"],
-            window=query.board(), viewer=_viewer(request),
+            window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=request.user.pk))
         return _board_response(LeaderboardMeSerializer(me).data)
 
@@ -144,7 +167,7 @@ class LeaderboardUserView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         me = leaderboard_me_get_or_rebuild(
             course_id=course_id, user_id=int(user_id), around=query.validated_data["around"],
-            window=query.board(), viewer=_viewer(request),
+            window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=int(user_id)))
         return _board_response(LeaderboardMeSerializer(me).data)
 
@@ -259,3 +282,95 @@ class HiddenLearnerView(APIView):
     def delete(self, request: Request, user_id: str) -> Response:
         shown = board_unhide(actor=request.user, user_id=user_id_parse(user_id))
         return Response(HiddenLearnerSerializer(shown).data)
+
+
+def _staff_only(request: Request) -> None:
+    if not request.user.is_staff:
+        raise Forbidden("Only staff may change groups.", code="staff_only")
+
+
+def _body(serializer_class, request: Request) -> dict:
+    body = serializer_class(data=request.data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+GROUP_EXAMPLES = [OpenApiExample("A cohort", request_only=True,
+                                 value={"name": "Cohort A (Tuesday)", "members": [7, 12, 40]})]
+
+
+class GroupsView(APIView):
+    @extend_schema(operation_id="leaderboard_groups_list", tags=["leaderboard"],
+                   summary="The course's groups (staff: all; a learner: their own)",
+                   responses={200: GroupSerializer(many=True), **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(GroupSerializer(groups_list(course_id=course_id, user=request.user),
+                                        many=True).data)
+
+    @extend_schema(operation_id="leaderboard_groups_create", tags=["leaderboard"],
+                   request=GroupCreateSerializer, examples=GROUP_EXAMPLES,
+                   summary="Create a group with its own boards (staff); members must be enrolled",
+                   responses={201: GroupSerializer, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, course_id: str) -> Response:
+        _staff_only(request)
+        data = _body(GroupCreateSerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        group = group_create(course_id=course_id, name=data["name"], members=data["members"],
+                             by=request.user.pk)
+        return Response(GroupSerializer(group).data, status=status.HTTP_201_CREATED)
+
+
+class GroupView(APIView):
+    @extend_schema(operation_id="leaderboard_group_retrieve", tags=["leaderboard"],
+                   summary="One group (staff, or a member)",
+                   responses={200: GroupSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str, group_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(GroupSerializer(group_read_check(course_id=course_id, group_id=group_id,
+                                                         user=request.user)).data)
+
+    @extend_schema(operation_id="leaderboard_group_update", tags=["leaderboard"],
+                   request=GroupRenameSerializer, summary="Rename a group (staff)",
+                   responses={200: GroupSerializer, **error_responses(*WRITE_ERRORS)})
+    def patch(self, request: Request, course_id: str, group_id: str) -> Response:
+        _staff_only(request)
+        data = _body(GroupRenameSerializer, request)
+        return Response(GroupSerializer(group_rename(course_id=course_id, group_id=group_id,
+                                                     name=data["name"])).data)
+
+    @extend_schema(operation_id="leaderboard_group_destroy", tags=["leaderboard"],
+                   summary="Delete a group and its boards (staff)",
+                   responses={204: None, **error_responses(*READ_ERRORS)})
+    def delete(self, request: Request, course_id: str, group_id: str) -> Response:
+        _staff_only(request)
+        group_delete(course_id=course_id, group_id=group_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class GroupMembersView(APIView):
+    @extend_schema(operation_id="leaderboard_group_members_add", tags=["leaderboard"],
+                   request=GroupMembersSerializer,
+                   examples=[OpenApiExample("Add two learners", request_only=True,
+                                            value={"user_ids": [55, 56]})],
+                   summary="Add enrolled learners to a group (staff); its boards follow",
+                   responses={200: GroupSerializer, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, course_id: str, group_id: str) -> Response:
+        _staff_only(request)
+        data = _body(GroupMembersSerializer, request)
+        return Response(GroupSerializer(group_members_add(
+            course_id=course_id, group_id=group_id, user_ids=data["user_ids"])).data)
+
+
+class GroupMembersRemoveView(APIView):
+    @extend_schema(operation_id="leaderboard_group_members_remove", tags=["leaderboard"],
+                   request=GroupMembersSerializer,
+                   examples=[OpenApiExample("Remove a learner", request_only=True,
+                                            value={"user_ids": [56]})],
+                   summary="Remove learners from a group (staff); its boards follow",
+                   responses={200: GroupSerializer, **error_responses(*WRITE_ERRORS)})
+    def post(self, request: Request, course_id: str, group_id: str) -> Response:
+        _staff_only(request)
+        data = _body(GroupMembersSerializer, request)
+        return Response(GroupSerializer(group_members_remove(
+            course_id=course_id, group_id=group_id, user_ids=data["user_ids"])).data)

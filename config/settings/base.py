@@ -354,6 +354,8 @@ LEADERBOARD_MAX_LIMIT = 100
 LEADERBOARD_AROUND = env_int("LEADERBOARD_AROUND", 2)
 # Most learners one friends ranking (?users=ID,ID,…) may name.
 LEADERBOARD_MAX_USERS = 500
+# Most members one group request (create, add, remove) may name.
+LEADERBOARD_GROUP_MAX_BATCH = env_int("LEADERBOARD_GROUP_MAX_BATCH", 10_000)
 # Rank numbers: "distinct" (1, 2, 3 in board order), "competition" (1, 1, 3) or "dense"
 # (1, 1, 2); a course may
 # override it (PUT /api/v1/courses/{id}/leaderboard/config/).
