@@ -2,7 +2,14 @@
 from __future__ import annotations
 
 from django.utils import timezone
-from mongoengine import BooleanField, DateTimeField, IntField, ObjectIdField, StringField
+from mongoengine import (
+    BooleanField,
+    DateTimeField,
+    FloatField,
+    IntField,
+    ObjectIdField,
+    StringField,
+)
 
 from config.documents import StoredDocument
 from leaderboard.scoring import RANKING_MODES
@@ -18,6 +25,7 @@ class LeaderboardSettings(StoredDocument):
 
     course_id = ObjectIdField(required=True, unique=True)
     ranking = StringField(null=True, choices=RANKING_MODES)
+    global_weight = FloatField(null=True, min_value=0)  # on the global board (null: 1)
     updated_by = IntField(null=True)
     updated_at = DateTimeField(default=timezone.now)
 

@@ -1,6 +1,10 @@
 """Redis keys owned by the leaderboard app; all keys of a course share one Cluster hash tag."""
 from __future__ import annotations
 
+# The global board (every published course) uses the same key layout under this pseudo course
+# id: `leaderboard:{course:global}:all`, its hidden set, levels, lock, floors, …
+GLOBAL_ID = "global"
+
 
 def _tag(course_id: str) -> str:
     return f"leaderboard:{{course:{course_id}}}"
@@ -82,6 +86,11 @@ def config_key(course_id: str) -> str:
 def stats_key(course_id: str) -> str:
     """Hash of counters: rebuilds per window, last rebuild figures, drift found."""
     return f"{_tag(course_id)}:stats"
+
+
+def global_parts_key(user_id: int | str) -> str:
+    """Hash course id → "order|weighted cents|reached step" of one learner's global points."""
+    return f"{_tag(GLOBAL_ID)}:parts:{user_id}"
 
 
 def update_pending_key(course_id: str, user_id: int) -> str:

@@ -45,27 +45,55 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def composite_encode(*, cents: int, reached_at: datetime) -> int:
+@dataclass(frozen=True)
+class Scale:
+    """How a board packs points and time into one score: `time_bits` of `unit_seconds` steps."""
+
+    time_bits: int
+    unit_seconds: int
+
+    @property
+    def time_max(self) -> int:
+        return (1 << self.time_bits) - 1
+
+    @property
+    def max_cents(self) -> int:
+        return ((1 << 53) - 1) >> self.time_bits
+
+
+COURSE_SCALE = Scale(time_bits=TIME_BITS, unit_seconds=1)
+# The global board sums many courses: 2^32 cents (42,949,672.95 points) with ties resolved to
+# the hour (2^21 hours after 2024-01-01 is past 2263).
+GLOBAL_SCALE = Scale(time_bits=21, unit_seconds=3600)
+
+
+def composite_encode(*, cents: int, reached_at: datetime, scale: Scale = COURSE_SCALE) -> int:
     """Sorted-set score: cents × 2^31 + (2^31 − 1 − seconds from EPOCH to reached_at)."""
-    if not 0 <= cents <= MAX_CENTS:
-        raise ValueError(f"cents must be within 0..{MAX_CENTS}, got {cents}")
+    if not 0 <= cents <= scale.max_cents:
+        raise ValueError(f"cents must be within 0..{scale.max_cents}, got {cents}")
     # timestamp() of an aware datetime is exact whatever the machine's time zone (and fast:
     # a rebuild encodes every member).
     stamp = reached_at.timestamp() if reached_at.tzinfo else _utc(reached_at).timestamp()
-    seconds = min(max(int(stamp) - _EPOCH_SECONDS, 0), TIME_MAX)
-    return (cents << TIME_BITS) + (TIME_MAX - seconds)
+    steps = min(max((int(stamp) - _EPOCH_SECONDS) // scale.unit_seconds, 0), scale.time_max)
+    return (cents << scale.time_bits) + (scale.time_max - steps)
 
 
-def composite_decode(score: float | int | str | bytes) -> tuple[int, datetime]:
+def composite_decode(score: float | int | str | bytes, scale: Scale = COURSE_SCALE
+                     ) -> tuple[int, datetime]:
     """(cents, reached_at) from a sorted-set score."""
     value = int(float(score))
-    cents, inverted = value >> TIME_BITS, value & TIME_MAX
-    return cents, EPOCH + timedelta(seconds=TIME_MAX - inverted)
+    cents, inverted = value >> scale.time_bits, value & scale.time_max
+    return cents, EPOCH + timedelta(seconds=(scale.time_max - inverted) * scale.unit_seconds)
 
 
-def composite_floor(cents: int) -> int:
+def composite_floor(cents: int, scale: Scale = COURSE_SCALE) -> int:
     """The lowest composite score holding `cents` (ZCOUNT bound for "strictly more points")."""
-    return cents << TIME_BITS
+    return cents << scale.time_bits
+
+
+def lua_for(script: str, scale: Scale) -> str:
+    """A Redis script written for course boards (2^31 time steps), for a board of `scale`."""
+    return script.replace("2147483648", str(1 << scale.time_bits))
 
 
 def slice_ranks(*, start: int, cents: list[int], first_higher: int, mode: str) -> list[int]:

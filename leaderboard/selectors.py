@@ -16,10 +16,14 @@ from leaderboard.scoring import (
     ALL,
     ALL_TIME,
     COMPETITION,
+    COURSE_SCALE,
     DENSE,
     DISTINCT,
+    GLOBAL_SCALE,
+    Scale,
     Window,
     composite_decode,
+    lua_for,
     percentile,
     points_from_cents,
     slice_ranks,
@@ -127,6 +131,8 @@ def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime 
 
 def leaderboard_config_get(*, course_id: str) -> dict:
     """The course's ranking mode and whether it overrides the global setting."""
+    if course_id == keys.GLOBAL_ID:
+        return {"course_id": None, "ranking": settings.LEADERBOARD_RANKING, "ranking_override": None}
     doc = LeaderboardSettings._get_collection().find_one(
         {"course_id": object_id_parse(course_id, what="course_id")}, {"ranking": 1})
     override = (doc or {}).get("ranking")
@@ -134,8 +140,15 @@ def leaderboard_config_get(*, course_id: str) -> dict:
             "ranking_override": override}
 
 
+def scale_of(course_id: str) -> Scale:
+    """How the board's scores are packed (the global board sums courses: more points)."""
+    return GLOBAL_SCALE if course_id == keys.GLOBAL_ID else COURSE_SCALE
+
+
 def _script_run(script: str, course_id: str, window: Window, args: list) -> list:
     name = window.name
+    if course_id == keys.GLOBAL_ID:
+        script = lua_for(script, GLOBAL_SCALE)
     return redis_client().eval(script, 5, keys.board_key(course_id, name),
                                keys.empty_marker_key(course_id, name), keys.config_key(course_id),
                                keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
@@ -154,7 +167,8 @@ def board_header_get(*, course_id: str, window: Window) -> dict:
 
 
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
-    return {"course_id": course_id, "window": window.kind, "week": window.label,
+    return {"course_id": None if course_id == keys.GLOBAL_ID else course_id,
+            "window": window.kind, "week": window.label,
             "group": window.group,
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
@@ -168,7 +182,7 @@ def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window 
         return None
     _, count, mode, page, first_higher = result
     return {**_header(course_id, window, mode, count),
-            "results": _entries(page, offset, first_higher, mode, viewer)}
+            "results": _entries(page, offset, first_higher, mode, viewer, scale_of(course_id))}
 
 
 def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME,
@@ -183,7 +197,7 @@ def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window 
         return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,
                 "hidden": False, "around": []}
     _, count, mode, pos, score, start, page, me_higher, first_higher, hidden, me_levels = result
-    cents, reached_at = composite_decode(score)
+    cents, reached_at = composite_decode(score, scale_of(course_id))
     mode = _mode(mode)
     rank = {COMPETITION: me_higher + 1, DENSE: me_levels + 1}.get(mode, pos + 1)
     # Dense rank numbers say nothing of how many are above: the share uses the members above.
@@ -191,7 +205,7 @@ def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window 
     return {**header, "rank": rank, "score": points_from_cents(cents),
             "percentile": percentile(rank=share_rank, count=count + hidden),
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"), "hidden": bool(hidden),
-            "around": _entries(page, start, first_higher, mode, viewer)}
+            "around": _entries(page, start, first_higher, mode, viewer, scale_of(course_id))}
 
 
 def _mode(mode: bytes | str) -> str:
@@ -199,11 +213,11 @@ def _mode(mode: bytes | str) -> str:
 
 
 def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
-             viewer: Viewer | None) -> list[dict]:
+             viewer: Viewer | None, scale: Scale = COURSE_SCALE) -> list[dict]:
     """Ranked entries for a slice of the board, hydrated with one batched profile read; learners
     who chose to be anonymous show no name, avatar or id (but to themselves and staff)."""
     user_ids = [int(flat[i]) for i in range(0, len(flat), 2)]
-    decoded = [composite_decode(flat[i]) for i in range(1, len(flat), 2)]
+    decoded = [composite_decode(flat[i], scale) for i in range(1, len(flat), 2)]
     ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
                         first_higher=int(first_higher), mode=_mode(mode))
     profiles = profiles_get_many(user_ids=user_ids)

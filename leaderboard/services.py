@@ -26,10 +26,18 @@ from leaderboard.aggregation import (
     scores_aggregate,
 )
 from leaderboard.documents import LeaderboardSettings
+from leaderboard.global_board import global_share_write
 from leaderboard.groups import group_ids_all, group_ids_of, group_member_ids
 from leaderboard.lua import LEVELS
 from leaderboard.privacy import hidden_user_ids, learner_is_hidden
-from leaderboard.scoring import ALL_TIME, TIME_BITS, Window, composite_encode, composite_floor
+from leaderboard.scoring import (
+    ALL_TIME,
+    COURSE_SCALE,
+    Scale,
+    Window,
+    composite_encode,
+    composite_floor,
+)
 from leaderboard.selectors import (
     Viewer,
     board_header_get,
@@ -50,7 +58,7 @@ from learning.selectors import (
 logger = logging.getLogger(__name__)
 
 # Release the lock only if we still own it (it may have expired and been taken by another).
-_RELEASE_LOCK = """
+RELEASE_LOCK = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
@@ -215,9 +223,12 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     grouped = [window.of_group(group) for group in group_ids_of(course_id=course_id, user_id=user_id)
                for window in windows]
     scores.update({window.name: scores[window.of_group(None).name] for window in grouped})
+    hidden = learner_is_hidden(user_id=user_id)
     written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
-                                       windows=windows + grouped, scores=scores,
-                                       hidden=learner_is_hidden(user_id=user_id))
+                                       windows=windows + grouped, scores=scores, hidden=hidden)
+    if written >= 0:  # the course's share of the learner's global points, same order guard
+        global_share_write(course_id=course_id, user_id=user_id, order=stamp.order,
+                           clock=stamp.clock, score=scores[ALL_TIME.name], hidden=hidden)
     if written < 0:
         logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
                     user_id, course_id, stamp.order)
@@ -259,7 +270,7 @@ def leaderboard_board_rebuild(*, course_id: str, window: Window = ALL_TIME, only
         redis_seconds = time.perf_counter() - started
         client.hincrby(keys.stats_key(course_id), f"rebuilds:{name}", 1)
     finally:
-        client.eval(_RELEASE_LOCK, 1, lock_key, token)
+        client.eval(RELEASE_LOCK, 1, lock_key, token)
         # Readers who find the board missing from now on may ask for a rebuild again.
         client.delete(keys.rebuild_requested_key(course_id, name))
     reapplied = _dirty_reapply(client, course_id, name)
@@ -298,6 +309,15 @@ def leaderboard_course_rebuild(*, course_id: str,
 
 def _board_write(client: redis.Redis, course_id: str, window: Window, scores: dict[int, Score],
                  floor: int, progress: Callable[[int, int], None] | None) -> int:
+    """Write a course board's scores (see board_write)."""
+    return board_write(client, course_id, window,
+                       [(user_id, _encode(score)) for user_id, score in scores.items()],
+                       floor, progress)
+
+
+def board_write(client: redis.Redis, course_id: str, window: Window, items: list[tuple[int, int]],
+                floor: int, progress: Callable[[int, int], None] | None,
+                scale: Scale = COURSE_SCALE) -> int:
     """Write scores to temporary keys in pipelined batches and swap them in atomically: the
     board, its hidden learners and its distinct point values."""
     name = window.name
@@ -308,9 +328,8 @@ def _board_write(client: redis.Redis, course_id: str, window: Window, scores: di
     expire_at = window_expiry(window)
     client.delete(*tmp_keys)
     hidden = hidden_user_ids()
-    items = [(user_id, _encode(score)) for user_id, score in scores.items()]
     shown = [(user_id, encoded) for user_id, encoded in items if user_id not in hidden]
-    counts = Counter(encoded >> TIME_BITS for _, encoded in shown)
+    counts = Counter(encoded >> scale.time_bits for _, encoded in shown)
     batch_size = settings.LEADERBOARD_REBUILD_BATCH
     pipe = client.pipeline(transaction=False)
     for start in range(0, len(items), batch_size):

@@ -12,10 +12,11 @@ from config.task_names import (
     UPDATE_LEADERBOARD,
 )
 from config.tasks import domain_task
+from leaderboard.global_rebuild import drift_check_every_board, global_board_rebuild
+from leaderboard.keys import GLOBAL_ID
 from leaderboard.services import (
     leaderboard_board_rebuild,
     leaderboard_course_rebuild,
-    leaderboard_drift_check_all,
     leaderboard_next_weeks_prebuild,
     leaderboard_rebuild_request,
     leaderboard_reveals_rebuild,
@@ -37,7 +38,9 @@ def update_leaderboard(course_id: str, user_id: int) -> dict:
 @domain_task(name=REBUILD_LEADERBOARD)
 def rebuild_leaderboard(course_id: str, window: str | None = None) -> dict:
     """Rebuild one board (`window`, e.g. "week:2026-W48"), or the course's all-time and current
-    week's boards, from MongoDB."""
+    week's boards (and its groups'), from MongoDB; course_id "global": the global board."""
+    if course_id == GLOBAL_ID:
+        return global_board_rebuild()
     if window is None:
         return leaderboard_course_rebuild(course_id=course_id)
     return leaderboard_board_rebuild(course_id=course_id, window=window_from_name(window))
@@ -46,7 +49,8 @@ def rebuild_leaderboard(course_id: str, window: str | None = None) -> dict:
 @domain_task(name=REBUILD_ALL_LEADERBOARDS)
 def rebuild_all_leaderboards() -> dict:
     """Queue a rebuild of every course board (the nightly schedule)."""
-    queued = [leaderboard_rebuild_request(course_id=course_id) for course_id in course_ids_all()]
+    queued = [leaderboard_rebuild_request(course_id=course_id)
+              for course_id in [*course_ids_all(), GLOBAL_ID]]
     return {"queued": sum(1 for task_id in queued if task_id)}
 
 
@@ -65,4 +69,4 @@ def reveal_due_marks() -> dict:
 @domain_task(name=CHECK_LEADERBOARD_DRIFT)
 def check_leaderboard_drift() -> dict:
     """Compare a sample of every live board with MongoDB and repair what differs."""
-    return leaderboard_drift_check_all()
+    return drift_check_every_board()

@@ -22,7 +22,7 @@ class LeaderboardEntrySerializer(serializers.Serializer):
 
 
 class BoardHeaderSerializer(serializers.Serializer):
-    course_id = serializers.CharField()
+    course_id = serializers.CharField(allow_null=True, help_text="null on the global board.")
     group = serializers.CharField(allow_null=True,
                                   help_text="The group whose board this is (null: the course's).")
     window = serializers.ChoiceField(choices=["all", "week"])
@@ -107,3 +107,11 @@ class GroupRenameSerializer(serializers.Serializer):
 class GroupMembersSerializer(serializers.Serializer):
     user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
                                      max_length=settings.LEADERBOARD_GROUP_MAX_BATCH)
+
+
+class GlobalWeightSerializer(serializers.Serializer):
+    course_id = serializers.CharField(read_only=True)
+    weight = serializers.FloatField(
+        min_value=0, max_value=100,
+        help_text="Multiplies the course's points on the global board (1 by default; 0 leaves "
+                  "the course out).")

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.fields import QueryChoiceField, QueryIntegerField, QueryRegexField
 from api.leaderboard.serializers import (
+    GlobalWeightSerializer,
     GroupCreateSerializer,
     GroupMembersSerializer,
     GroupRenameSerializer,
@@ -27,6 +28,8 @@ from api.permissions import IsStaff
 from config.exceptions import Conflict, Forbidden, InvalidInput
 from flows.leaderboard_privacy import board_hide, board_unhide
 from leaderboard.documents import VISIBILITIES
+from leaderboard.global_board import global_weight_get
+from leaderboard.global_rebuild import global_weight_set
 from leaderboard.group_services import (
     group_create,
     group_delete,
@@ -35,6 +38,7 @@ from leaderboard.group_services import (
     group_rename,
 )
 from leaderboard.groups import group_read_check, groups_list
+from leaderboard.keys import GLOBAL_ID
 from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
 from leaderboard.selectors import Viewer, leaderboard_config_get, users_check, window_resolve
@@ -374,3 +378,62 @@ class GroupMembersRemoveView(APIView):
         data = _body(GroupMembersSerializer, request)
         return Response(GroupSerializer(group_members_remove(
             course_id=course_id, group_id=group_id, user_ids=data["user_ids"])).data)
+
+
+class GlobalPageQuerySerializer(serializers.Serializer):
+    limit = QueryIntegerField(required=False, min_value=1, max_value=settings.LEADERBOARD_MAX_LIMIT,
+                              default=settings.LEADERBOARD_DEFAULT_LIMIT)
+    offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
+
+
+class GlobalMeQuerySerializer(serializers.Serializer):
+    around = QueryIntegerField(required=False, min_value=0, max_value=50,
+                               default=settings.LEADERBOARD_AROUND)
+
+
+class GlobalLeaderboardView(APIView):
+    @extend_schema(operation_id="leaderboard_global_list", tags=["leaderboard"],
+                   parameters=[GlobalPageQuerySerializer],
+                   summary="A page of the global board: every published course's points, "
+                           "weighted per course, summed",
+                   responses={200: LeaderboardPageSerializer, **error_responses(400, 401, 503)})
+    def get(self, request: Request) -> Response:
+        query = _query(GlobalPageQuerySerializer, request).validated_data
+        page = leaderboard_page_get_or_rebuild(course_id=GLOBAL_ID, limit=query["limit"],
+                                               offset=query["offset"], viewer=_viewer(request))
+        return _board_response(LeaderboardPageSerializer(page).data)
+
+
+class GlobalLeaderboardMeView(APIView):
+    @extend_schema(operation_id="leaderboard_global_me_retrieve", tags=["leaderboard"],
+                   parameters=[GlobalMeQuerySerializer],
+                   summary="The caller's rank, points and neighbours on the global board",
+                   responses={200: LeaderboardMeSerializer, **error_responses(400, 401, 503)})
+    def get(self, request: Request) -> Response:
+        query = _query(GlobalMeQuerySerializer, request).validated_data
+        me = leaderboard_me_get_or_rebuild(course_id=GLOBAL_ID, user_id=request.user.pk,
+                                           around=query["around"], viewer=_viewer(request))
+        return _board_response(LeaderboardMeSerializer(me).data)
+
+
+class GlobalWeightView(APIView):
+    @extend_schema(operation_id="leaderboard_global_weight_retrieve", tags=["leaderboard"],
+                   summary="The course's weight on the global board",
+                   responses={200: GlobalWeightSerializer, **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(GlobalWeightSerializer(global_weight_get(course_id=course_id)).data)
+
+    @extend_schema(operation_id="leaderboard_global_weight_update", tags=["leaderboard"],
+                   request=GlobalWeightSerializer,
+                   examples=[OpenApiExample("Count a capstone course double", request_only=True,
+                                            value={"weight": 2})],
+                   summary="Set the course's weight on the global board (staff); the global "
+                           "board is rebuilt",
+                   responses={200: GlobalWeightSerializer, **error_responses(*WRITE_ERRORS)})
+    def put(self, request: Request, course_id: str) -> Response:
+        _staff_only(request)
+        data = _body(GlobalWeightSerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(GlobalWeightSerializer(global_weight_set(
+            course_id=course_id, weight=data["weight"], updated_by=request.user.pk)).data)
