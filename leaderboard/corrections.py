@@ -10,13 +10,15 @@ from leaderboard import keys
 from leaderboard.lua import LEVELS
 from leaderboard.windows import current_week, update_windows, window_expiry
 
-# Per board (board, hidden, levels, counts): the learner leaves it, and their point value's count.
+# Per board (board, hidden, levels, counts, anonymous): the learner leaves it, and their point
+# value's count.
 _FORGET = LEVELS + """
 local removed = 0
-for i = 1, #KEYS, 4 do
+for i = 1, #KEYS, 5 do
   local old = redis.call('ZSCORE', KEYS[i], ARGV[1])
   if old then level_move(KEYS[i + 2], KEYS[i + 3], old, -1) end
   removed = removed + redis.call('ZREM', KEYS[i], ARGV[1]) + redis.call('ZREM', KEYS[i + 1], ARGV[1])
+  redis.call('SREM', KEYS[i + 4], ARGV[1])
 end
 return removed
 """

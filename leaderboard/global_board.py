@@ -50,6 +50,11 @@ if old then
   redis.call('ZREM', KEYS[3], user)
 end
 redis.call('ZREM', KEYS[7], user)
+if last >= 0 and ARGV[7] ~= '1' and ARGV[11] == '1' then
+  redis.call('SADD', KEYS[10], user)
+else
+  redis.call('SREM', KEYS[10], user)
+end
 if last < 0 then return 1 end
 local max_cents, time_max = tonumber(ARGV[9]), tonumber(ARGV[10])
 local score = string.format('%.0f', math.min(total, max_cents) * (time_max + 1) + (time_max - last))
@@ -105,7 +110,7 @@ def _board_keys() -> list[str]:
 
 
 def global_share_write(*, course_id: str, user_id: int, order: str, clock: int,
-                       score: Score | None, hidden: bool) -> int:
+                       score: Score | None, hidden: bool, anonymous: bool = False) -> int:
     """Set one course's share of a learner's global points (unless a newer one was written) and
     re-sum it into the global board: 1 written, 0 skipped (missing board, or older than its
     rebuild), -1 superseded."""
@@ -114,10 +119,11 @@ def global_share_write(*, course_id: str, user_id: int, order: str, clock: int,
     step = hour_step(score[1]) if score else 0
     board, lock, dirty, empty, hidden_key, levels, counts = _board_keys()
     return int(redis_client().eval(
-        _GLOBAL_APPLY, 9, keys.global_parts_key(user_id), keys.floors_key(GLOBAL), board, lock,
-        dirty, empty, hidden_key, levels, counts,
+        _GLOBAL_APPLY, 10, keys.global_parts_key(user_id), keys.floors_key(GLOBAL), board, lock,
+        dirty, empty, hidden_key, levels, counts, keys.anonymous_key(GLOBAL, "all"),
         str(user_id), course_id, order, clock, share, step, "1" if hidden else "0",
-        keys.DIRTY_TTL_SECONDS, GLOBAL_SCALE.max_cents, GLOBAL_SCALE.time_max))
+        keys.DIRTY_TTL_SECONDS, GLOBAL_SCALE.max_cents, GLOBAL_SCALE.time_max,
+        "1" if anonymous else "0"))
 
 
 def global_scores_aggregate(*, user_ids: list[int] | None = None

@@ -56,10 +56,16 @@ def level_counts_key(course_id: str, window: str = "all") -> str:
     return f"{_tag(course_id)}:{window}:level-counts"
 
 
+def anonymous_key(course_id: str, window: str = "all") -> str:
+    """Members of the board shown as "Anonymous learner" (the read scripts flag them)."""
+    return f"{_tag(course_id)}:{window}:anonymous"
+
+
 def board_keys(course_id: str, window: str = "all") -> list[str]:
     """Every key that makes up one board (a rebuild writes them together)."""
     return [board_key(course_id, window), hidden_key(course_id, window),
-            levels_key(course_id, window), level_counts_key(course_id, window)]
+            levels_key(course_id, window), level_counts_key(course_id, window),
+            anonymous_key(course_id, window)]
 
 
 def tmp_of(key: str) -> str:

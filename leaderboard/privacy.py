@@ -25,10 +25,13 @@ def visibility_get(*, user_id: int) -> dict:
             "hidden_at": doc.get("staff_at")}
 
 
-def learner_is_hidden(*, user_id: int) -> bool:
-    """Whether the learner is kept off every board's pages (by themselves or by staff)."""
-    return LeaderboardVisibility._get_collection().count_documents(
-        {"user_id": user_id, **_hidden_query()}, limit=1) > 0
+def learner_flags(*, user_id: int) -> tuple[bool, bool]:
+    """(hidden, anonymous): whether the learner is kept off every board's pages (by themselves
+    or by staff), and whether they are listed without name."""
+    doc = LeaderboardVisibility._get_collection().find_one(
+        {"user_id": user_id}, {"visibility": 1, "staff_hidden": 1}) or {}
+    hidden = doc.get("visibility") == HIDDEN or bool(doc.get("staff_hidden"))
+    return hidden, not hidden and doc.get("visibility") == ANONYMOUS
 
 
 def hidden_user_ids() -> set[int]:
@@ -37,12 +40,10 @@ def hidden_user_ids() -> set[int]:
         _hidden_query(), {"user_id": 1})}
 
 
-def anonymous_user_ids(*, user_ids: list[int]) -> set[int]:
-    """Which of these learners show as "Anonymous learner" (one batched read)."""
-    if not user_ids:
-        return set()
+def anonymous_user_ids() -> set[int]:
+    """Every learner listed as "Anonymous learner" (rebuilds mirror them into Redis)."""
     return {d["user_id"] for d in LeaderboardVisibility._get_collection().find(
-        {"user_id": {"$in": list(user_ids)}, "visibility": ANONYMOUS}, {"user_id": 1})}
+        {"visibility": ANONYMOUS, "staff_hidden": {"$ne": True}}, {"user_id": 1})}
 
 
 def staff_hidden_list(*, limit: int, offset: int) -> list[dict]:

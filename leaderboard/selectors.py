@@ -11,7 +11,7 @@ from config.exceptions import InvalidInput, NotFound
 from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.documents import LeaderboardSettings
-from leaderboard.privacy import ANONYMOUS_NAME, anonymous_user_ids
+from leaderboard.privacy import ANONYMOUS_NAME
 from leaderboard.scoring import (
     ALL,
     ALL_TIME,
@@ -42,6 +42,11 @@ end
 local function levels_higher(s)
   return redis.call('ZCOUNT', KEYS[4], string.format('(%.0f', cents_of(s)), '+inf')
 end
+local function anonymous_of(page)
+  local flags = {}
+  for i = 1, #page, 2 do flags[#flags + 1] = redis.call('SISMEMBER', KEYS[6], page[i]) end
+  return flags
+end
 local function first_higher_of(mode, page)
   if #page == 0 then return 0 end
   if mode == 'competition' then return higher(page[2]) end
@@ -57,7 +62,7 @@ local count = redis.call('ZCARD', KEYS[1])
 local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
 local page = redis.call('ZREVRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1, 'WITHSCORES')
-return {present and 1 or 0, count, mode, page, first_higher_of(mode, page)}
+return {present and 1 or 0, count, mode, page, first_higher_of(mode, page), anonymous_of(page)}
 """
 
 # One round trip for "my rank": ZREVRANK + ZSCORE (Redis 7.0 has no ZREVRANK WITHSCORE), then
@@ -88,7 +93,7 @@ local me_higher, me_levels = 0, 0
 if mode ~= 'distinct' then me_higher = higher(score) end
 if mode == 'dense' then me_levels = levels_higher(score) end
 return {present and 1 or 0, count, mode, pos, score, start, page, me_higher,
-        first_higher_of(mode, page), hidden, me_levels}
+        first_higher_of(mode, page), hidden, me_levels, anonymous_of(page)}
 """
 
 
@@ -149,9 +154,10 @@ def _script_run(script: str, course_id: str, window: Window, args: list) -> list
     name = window.name
     if course_id == keys.GLOBAL_ID:
         script = lua_for(script, GLOBAL_SCALE)
-    return redis_client().eval(script, 5, keys.board_key(course_id, name),
+    return redis_client().eval(script, 6, keys.board_key(course_id, name),
                                keys.empty_marker_key(course_id, name), keys.config_key(course_id),
                                keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
+                               keys.anonymous_key(course_id, name),
                                *args, settings.LEADERBOARD_RANKING)
 
 
@@ -180,9 +186,10 @@ def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window 
     result = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
     if result is None:
         return None
-    _, count, mode, page, first_higher = result
+    _, count, mode, page, first_higher, flags = result
     return {**_header(course_id, window, mode, count),
-            "results": _entries(page, offset, first_higher, mode, viewer, scale_of(course_id))}
+            "results": _entries(page, offset, first_higher, mode, viewer, flags,
+                                scale_of(course_id))}
 
 
 def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME,
@@ -196,7 +203,8 @@ def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window 
     if result[3] < 0:
         return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,
                 "hidden": False, "around": []}
-    _, count, mode, pos, score, start, page, me_higher, first_higher, hidden, me_levels = result
+    (_, count, mode, pos, score, start, page, me_higher, first_higher, hidden, me_levels,
+     flags) = result
     cents, reached_at = composite_decode(score, scale_of(course_id))
     mode = _mode(mode)
     rank = {COMPETITION: me_higher + 1, DENSE: me_levels + 1}.get(mode, pos + 1)
@@ -205,7 +213,8 @@ def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window 
     return {**header, "rank": rank, "score": points_from_cents(cents),
             "percentile": percentile(rank=share_rank, count=count + hidden),
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"), "hidden": bool(hidden),
-            "around": _entries(page, start, first_higher, mode, viewer, scale_of(course_id))}
+            "around": _entries(page, start, first_higher, mode, viewer, flags,
+                               scale_of(course_id))}
 
 
 def _mode(mode: bytes | str) -> str:
@@ -213,15 +222,16 @@ def _mode(mode: bytes | str) -> str:
 
 
 def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
-             viewer: Viewer | None, scale: Scale = COURSE_SCALE) -> list[dict]:
+             viewer: Viewer | None, flags: list, scale: Scale = COURSE_SCALE) -> list[dict]:
     """Ranked entries for a slice of the board, hydrated with one batched profile read; learners
-    who chose to be anonymous show no name, avatar or id (but to themselves and staff)."""
+    flagged anonymous (`flags`, from the board's anonymous set) show no name, avatar or id (but
+    to themselves and staff)."""
     user_ids = [int(flat[i]) for i in range(0, len(flat), 2)]
     decoded = [composite_decode(flat[i], scale) for i in range(1, len(flat), 2)]
     ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
                         first_higher=int(first_higher), mode=_mode(mode))
-    profiles = profiles_get_many(user_ids=user_ids)
-    anonymous = anonymous_user_ids(user_ids=user_ids)
+    anonymous = {user_id for user_id, flag in zip(user_ids, flags, strict=True) if int(flag)}
+    profiles = profiles_get_many(user_ids=[u for u in user_ids if u not in anonymous])
     entries = []
     for user_id, rank, (cents, reached_at) in zip(user_ids, ranks, decoded, strict=True):
         profile = {} if user_id in anonymous else profiles.get(user_id, {})
@@ -264,14 +274,17 @@ def _users_ranked(course_id: str, window: Window, user_ids: list[int], caller_id
     pipe.hget(keys.config_key(course_id), "ranking")
     pipe.zmscore(keys.board_key(course_id, name), [str(u) for u in user_ids])
     pipe.zscore(keys.hidden_key(course_id, name), str(caller_id))
-    present, mode, scores, caller_hidden = pipe.execute()
+    pipe.smismember(keys.anonymous_key(course_id, name), [str(u) for u in user_ids])
+    present, mode, scores, caller_hidden, flags = pipe.execute()
     if not present:
         return None
     mode = _mode(mode or settings.LEADERBOARD_RANKING)
     scored = [(int(s), u) for u, s in zip(user_ids, scores, strict=True) if s is not None]
+    anonymous = {u for u, flag in zip(user_ids, flags, strict=True) if flag}
     # The board's order: higher composite first, equal ones by member (the id string) descending.
     scored.sort(key=lambda pair: (pair[0], str(pair[1])), reverse=True)
-    ranked = _entries([x for score, user in scored for x in (user, score)], 0, 0, mode, viewer)
+    ranked = _entries([x for score, user in scored for x in (user, score)], 0, 0, mode, viewer,
+                      [user in anonymous for _, user in scored])
     return {"mode": mode, "ranked": ranked, "scored": scored,
             "caller_hidden": None if caller_hidden is None else int(caller_hidden)}
 

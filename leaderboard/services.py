@@ -29,7 +29,7 @@ from leaderboard.documents import LeaderboardSettings
 from leaderboard.global_board import global_share_write
 from leaderboard.groups import group_ids_all, group_ids_of, group_member_ids
 from leaderboard.lua import LEVELS
-from leaderboard.privacy import hidden_user_ids, learner_is_hidden
+from leaderboard.privacy import anonymous_user_ids, hidden_user_ids, learner_flags
 from leaderboard.scoring import (
     ALL_TIME,
     COURSE_SCALE,
@@ -71,16 +71,16 @@ return 0
 # rebuild re-applies them after its RENAME. A hidden learner's score goes to the board's hidden
 # set instead of the board. Orders are fixed-width strings, so they compare as strings.
 _APPLY = LEVELS + """
-local user, order, clock, hide = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[6] == '1'
+local user, order, clock, hide, anon = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[6] == '1', ARGV[7] == '1'
 local applied = redis.call('HGET', KEYS[1], user)
 if applied and applied >= order then return -1 end
 redis.call('HSET', KEYS[1], user, order)
 local written = 0
 for i = 0, tonumber(ARGV[4]) - 1 do
-  local k = 3 + 7 * i
+  local k = 3 + 8 * i
   local board, lock, dirty, empty = KEYS[k], KEYS[k + 1], KEYS[k + 2], KEYS[k + 3]
-  local hidden, levels, counts = KEYS[k + 4], KEYS[k + 5], KEYS[k + 6]
-  local window, score, expire_at = ARGV[7 + 3 * i], ARGV[8 + 3 * i], tonumber(ARGV[9 + 3 * i])
+  local hidden, levels, counts, anonymous = KEYS[k + 4], KEYS[k + 5], KEYS[k + 6], KEYS[k + 7]
+  local window, score, expire_at = ARGV[8 + 3 * i], ARGV[9 + 3 * i], tonumber(ARGV[10 + 3 * i])
   if redis.call('EXISTS', lock) == 1 then
     redis.call('SADD', dirty, user)
     redis.call('EXPIRE', dirty, tonumber(ARGV[5]))
@@ -93,6 +93,11 @@ for i = 0, tonumber(ARGV[4]) - 1 do
       redis.call('ZREM', board, user)
     end
     redis.call('ZREM', hidden, user)
+    if score ~= '' and not hide and anon then
+      redis.call('SADD', anonymous, user)
+    else
+      redis.call('SREM', anonymous, user)
+    end
     if score ~= '' then
       if hide then
         redis.call('ZADD', hidden, score, user)
@@ -102,7 +107,7 @@ for i = 0, tonumber(ARGV[4]) - 1 do
         redis.call('DEL', empty)
       end
       if expire_at > 0 then
-        for _, key in ipairs({board, hidden, levels, counts}) do
+        for _, key in ipairs({board, hidden, levels, counts, anonymous}) do
           redis.call('EXPIREAT', key, expire_at)
         end
       end
@@ -194,18 +199,20 @@ def _encode(score: Score) -> int:
 # --- Per-learner updates ------------------------------------------------------------------------
 
 def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, windows: list[Window],
-                             scores: dict[str, Score | None], hidden: bool = False) -> int:
+                             scores: dict[str, Score | None], hidden: bool = False,
+                             anonymous: bool = False) -> int:
     """Write one learner's scores if no newer computation was written: boards written, or -1.
-    A `hidden` learner's scores go to each board's hidden set instead of its pages."""
+    A `hidden` learner's scores go to each board's hidden set instead of its pages; an
+    `anonymous` one is flagged in each board's anonymous set."""
     keys_: list[str] = [keys.applied_key(course_id), keys.floors_key(course_id)]
     args: list = [str(user_id), stamp.order, stamp.clock, len(windows), keys.DIRTY_TTL_SECONDS,
-                  "1" if hidden else "0"]
+                  "1" if hidden else "0", "1" if anonymous else "0"]
     for window in windows:
         name = window.name
         keys_ += [keys.board_key(course_id, name), keys.rebuild_lock_key(course_id, name),
                   keys.dirty_key(course_id, name), keys.empty_marker_key(course_id, name),
                   keys.hidden_key(course_id, name), keys.levels_key(course_id, name),
-                  keys.level_counts_key(course_id, name)]
+                  keys.level_counts_key(course_id, name), keys.anonymous_key(course_id, name)]
         score = scores.get(name)
         expire_at = window_expiry(window)
         args += [name, "" if score is None else str(_encode(score)),
@@ -223,12 +230,14 @@ def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     grouped = [window.of_group(group) for group in group_ids_of(course_id=course_id, user_id=user_id)
                for window in windows]
     scores.update({window.name: scores[window.of_group(None).name] for window in grouped})
-    hidden = learner_is_hidden(user_id=user_id)
+    hidden, anonymous = learner_flags(user_id=user_id)
     written = leaderboard_scores_write(course_id=course_id, user_id=user_id, stamp=stamp,
-                                       windows=windows + grouped, scores=scores, hidden=hidden)
+                                       windows=windows + grouped, scores=scores, hidden=hidden,
+                                       anonymous=anonymous)
     if written >= 0:  # the course's share of the learner's global points, same order guard
         global_share_write(course_id=course_id, user_id=user_id, order=stamp.order,
-                           clock=stamp.clock, score=scores[ALL_TIME.name], hidden=hidden)
+                           clock=stamp.clock, score=scores[ALL_TIME.name], hidden=hidden,
+                           anonymous=anonymous)
     if written < 0:
         logger.info("leaderboard user=%s course=%s order=%s superseded by a newer computation",
                     user_id, course_id, stamp.order)
@@ -323,12 +332,14 @@ def board_write(client: redis.Redis, course_id: str, window: Window, items: list
     name = window.name
     live_keys = keys.board_keys(course_id, name)
     tmp_keys = [keys.tmp_of(key) for key in live_keys]
-    tmp, tmp_hidden, tmp_levels, tmp_counts = tmp_keys
+    tmp, tmp_hidden, tmp_levels, tmp_counts, tmp_anonymous = tmp_keys
     empty = keys.empty_marker_key(course_id, name)
     expire_at = window_expiry(window)
     client.delete(*tmp_keys)
     hidden = hidden_user_ids()
     shown = [(user_id, encoded) for user_id, encoded in items if user_id not in hidden]
+    anonymous = anonymous_user_ids()
+    listed_anonymous = [str(user_id) for user_id, _ in shown if user_id in anonymous]
     counts = Counter(encoded >> scale.time_bits for _, encoded in shown)
     batch_size = settings.LEADERBOARD_REBUILD_BATCH
     pipe = client.pipeline(transaction=False)
@@ -343,6 +354,8 @@ def board_write(client: redis.Redis, course_id: str, window: Window, items: list
             pipe.execute()
             if progress:
                 progress(min(start + batch_size, len(items)), len(items))
+    for start in range(0, len(listed_anonymous), batch_size):
+        pipe.sadd(tmp_anonymous, *listed_anonymous[start:start + batch_size])
     levels = list(counts.items())
     for start in range(0, len(levels), batch_size):
         chunk = levels[start:start + batch_size]

@@ -87,6 +87,16 @@ def test_an_anonymous_learner_shows_without_name_or_id_but_to_themselves_and_sta
     me = graded_board.clients["bob"].get(url + "me/", {"around": 1}).json()
     assert me["around"][0]["user_id"] is None and me["rank"] == 2
     assert ada.get("/api/v1/leaderboard/visibility/").json()["visibility"] == "anonymous"
+    # A rebuild from MongoDB keeps the flag (it rewrites the board's anonymous set).
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    rebuilds = int(cache.hget(keys.stats_key(graded_board.course), "rebuilds:all") or 0)
+    assert graded_board.staff.post(url + "rebuild/").status_code == 202
+    wait_until(lambda: int(cache.hget(keys.stats_key(graded_board.course), "rebuilds:all") or 0)
+               > rebuilds)
+    assert top(graded_board.clients["bob"])["display_name"] == "Anonymous learner"
+    # Friends rankings flag them too.
+    friends = graded_board.clients["bob"].get(url, {"users": str(ids["ada"])}).json()
+    assert (friends["results"][0]["user_id"], friends["results"][0]["anonymous"]) == (None, True)
 
 
 def test_staff_hide_a_learner_from_every_board_at_once_with_a_reason(graded_board):
