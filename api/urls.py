@@ -47,6 +47,7 @@ urlpatterns = [
     path(COURSE + "learners/<str:user_id>/reset/", corrections.LearnerResetView.as_view(),
          name="learner-reset"),
     path(COURSE + "resets/", corrections.CourseResetsView.as_view(), name="course-resets"),
+    path(COURSE + "seasons/", leaderboard.SeasonsView.as_view(), name="leaderboard-seasons"),
     path(COURSE + "groups/", leaderboard.GroupsView.as_view(), name="leaderboard-groups"),
     path(COURSE + "groups/<str:group_id>/", leaderboard.GroupView.as_view(),
          name="leaderboard-group"),

@@ -19,6 +19,8 @@ _ENTRIES = (
     ("Course resets", "CourseReset", "lms_reset_list", None, False),
     ("Archived attempts", "ArchivedAttempt", "lms_archived_attempt_list", None, False),
     ("User erasures", "UserErasure", "lms_erasure_list", None, False),
+    ("Leaderboard archives", "LeaderboardArchive", "lms_leaderboard_archive_list", None, False),
+    ("Hidden learners", "LeaderboardVisibility", "lms_hidden_learner_list", None, False),
 )
 
 
@@ -28,7 +30,7 @@ class LmsAdminSite(AdminSite):
     index_title = "Site administration"
 
     def get_urls(self):
-        from backoffice.views import corrections, courses, items, records, section
+        from backoffice.views import corrections, courses, items, leaderboards, records, section
 
         view = self.admin_view
         ours = [
@@ -56,6 +58,10 @@ class LmsAdminSite(AdminSite):
             path("data/archived-attempts/", view(corrections.archived_attempt_list),
                  name="lms_archived_attempt_list"),
             path("data/erasures/", view(corrections.erasure_list), name="lms_erasure_list"),
+            path("data/leaderboard-archives/", view(leaderboards.archive_list),
+                 name="lms_leaderboard_archive_list"),
+            path("data/hidden-learners/", view(leaderboards.hidden_learner_list),
+                 name="lms_hidden_learner_list"),
         ]
         # Ours first: Django's own URLs end with a catch-all.
         return ours + super().get_urls()

@@ -7,8 +7,17 @@ from django.utils import timezone
 
 from config.redis import redis_client
 from leaderboard import keys
+from leaderboard.groups import group_ids_all
 from leaderboard.lua import LEVELS
-from leaderboard.windows import current_week, update_windows, window_expiry
+from leaderboard.scoring import SEASON
+from leaderboard.seasons import seasons_ended
+from leaderboard.windows import (
+    current_periods,
+    period_containing,
+    retention_of,
+    update_windows,
+    window_expiry,
+)
 
 # Per board (board, hidden, levels, counts, anonymous): the learner leaves it, and their point
 # value's count.
@@ -25,20 +34,26 @@ return removed
 
 
 def leaderboard_past_weeks_forget(*, course_id: str, user_id: int) -> int:
-    """Remove the learner from the course's weekly boards older than the ones a learner update
-    touches (UPDATE_LEADERBOARD recomputes those). Used when a reset or an erasure took away
-    every attempt those weeks counted; nothing writes those boards again but a rebuild, which
-    reads MongoDB, where the attempts are no longer live. Returns the boards it changed."""
+    """Remove the learner from the course's past day, week, month and season boards older than
+    the ones a learner update touches (UPDATE_LEADERBOARD recomputes those), the course's and its
+    groups'. Used when a reset or an erasure took away every attempt those periods counted;
+    nothing writes those boards again but a rebuild, which reads MongoDB, where the attempts are
+    no longer live. Returns the boards it changed."""
     now = timezone.now()
     touched = {window.name for window in update_windows(now=now)}
-    week = current_week(now=now)
-    names = []
-    while True:
-        week = current_week(now=week.start - timedelta(days=1))
-        if window_expiry(week) <= now:
-            break
-        if week.name not in touched:
-            names.append(week.name)
+    windows = []
+    for current in current_periods(now=now):
+        period = current
+        while True:
+            period = period_containing(period.kind, period.start - timedelta(seconds=1))
+            if window_expiry(period) <= now:
+                break
+            if period.name not in touched:
+                windows.append(period)
+    windows += [w for w in seasons_ended(course_id=course_id, since=now - retention_of(SEASON),
+                                         until=now) if w.name not in touched]
+    names = [w.of_group(group).name for w in windows
+             for group in [None, *group_ids_all(course_id=course_id)]]
     if not names:
         return 0
     keys_ = [key for name in names for key in keys.board_keys(course_id, name)]

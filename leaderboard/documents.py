@@ -5,8 +5,10 @@ from django.utils import timezone
 from mongoengine import (
     BooleanField,
     DateTimeField,
+    DictField,
     FloatField,
     IntField,
+    ListField,
     ObjectIdField,
     StringField,
 )
@@ -79,3 +81,51 @@ class LeaderboardGroupMember(StoredDocument):
     meta = {"collection": "leaderboard_group_members",
             "indexes": [{"fields": ["group_id", "user_id"], "unique": True},
                         ("course_id", "user_id")]}
+
+
+class LeaderboardSeason(StoredDocument):
+    """A staff-defined period [start, end) of a course with its own board; seasons never overlap."""
+
+    course_id = ObjectIdField(required=True)
+    name = StringField(required=True, max_length=200)
+    start = DateTimeField(required=True)
+    end = DateTimeField(required=True)
+    created_by = IntField(null=True)
+    created_at = DateTimeField(default=timezone.now)
+
+    meta = {"collection": "leaderboard_seasons", "indexes": [("course_id", "start")]}
+
+
+class LeaderboardArchive(StoredDocument):
+    """A finished period's board, frozen: its top entries (ranks in the table below)."""
+
+    course_id = ObjectIdField(required=True)
+    window = StringField(required=True)  # board name, e.g. "week:2026-W48"
+    kind = StringField(required=True)
+    label = StringField(required=True)
+    start = DateTimeField(required=True)
+    end = DateTimeField(required=True)
+    ranking = StringField(required=True)
+    count = IntField(required=True)
+    top = ListField(DictField())
+    archived_at = DateTimeField(default=timezone.now)
+
+    meta = {"collection": "leaderboard_archives",
+            "indexes": [{"fields": ["course_id", "window"], "unique": True}, "-archived_at"]}
+
+
+class LeaderboardArchiveRank(StoredDocument):
+    """One learner's final rank on an archived board (hidden learners: where they would stand)."""
+
+    archive_id = ObjectIdField(required=True)
+    user_id = IntField(required=True)
+    position = IntField(required=True)  # 0-based place among the listed learners
+    rank = IntField(required=True)
+    cents = IntField(required=True)
+    reached_at = DateTimeField(required=True)
+    hidden = BooleanField(default=False)
+    anonymous = BooleanField(default=False)
+
+    meta = {"collection": "leaderboard_archive_ranks",
+            "indexes": [{"fields": ["archive_id", "user_id"], "unique": True},
+                        ("archive_id", "hidden", "position")]}

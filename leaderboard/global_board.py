@@ -7,8 +7,9 @@ recomputes every share from MongoDB.
 """
 from __future__ import annotations
 
+from datetime import UTC
+
 from bson import ObjectId
-from django.utils import timezone
 
 from config.redis import redis_client
 from leaderboard import keys
@@ -72,7 +73,7 @@ return 1
 def hour_step(moment) -> int:
     """Hours from EPOCH to `moment` (the global board's tie-break unit)."""
     seconds = int(moment.timestamp()) if moment.tzinfo else int(
-        moment.replace(tzinfo=timezone.UTC).timestamp())
+        moment.replace(tzinfo=UTC).timestamp())
     return min(max((seconds - _EPOCH_SECONDS) // GLOBAL_SCALE.unit_seconds, 0), GLOBAL_SCALE.time_max)
 
 

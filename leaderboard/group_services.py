@@ -20,7 +20,7 @@ from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember
 from leaderboard.groups import group_get
 from leaderboard.scoring import ALL_TIME
 from leaderboard.services import leaderboard_rebuild_request
-from leaderboard.windows import update_windows
+from leaderboard.windows import current_periods, update_windows
 from learning.selectors import enrolled_user_ids_among, object_id_parse
 
 _DUPLICATE_KEY = 11000
@@ -40,7 +40,7 @@ def _members_check(course_id: str, user_ids: list[int]) -> list[int]:
 
 def _followup(course_id: str, group_id: str) -> None:
     """Queue the rebuild of the group's live boards, then drop the flag."""
-    for window in (ALL_TIME, update_windows()[1]):
+    for window in (ALL_TIME, *current_periods()):
         leaderboard_rebuild_request(course_id=course_id, window=window.of_group(group_id))
     LeaderboardGroup._get_collection().update_one({"_id": ObjectId(group_id)},
                                                   {"$unset": {"followup_pending": ""}})

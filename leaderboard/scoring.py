@@ -26,7 +26,13 @@ RANKING_MODES = (DISTINCT, COMPETITION, DENSE)
 
 ALL = "all"
 WEEK = "week"
+DAY = "day"
+MONTH = "month"
+SEASON = "season"
+PERIOD_KINDS = (DAY, WEEK, MONTH, SEASON)
 GROUP = "g"
+_DAY_LABEL = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+_MONTH_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
 _WEEK_LABEL = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
@@ -135,7 +141,7 @@ class Window:
     @property
     def name(self) -> str:
         """Key suffix: "all", "week:2026-W48", or a group's "g:<group id>:all"."""
-        base = ALL if self.kind == ALL else f"{WEEK}:{self.label}"
+        base = ALL if self.kind == ALL else f"{self.kind}:{self.label}"
         return f"{GROUP}:{self.group}:{base}" if self.group else base
 
     def of_group(self, group: str | None) -> Window:
@@ -173,8 +179,46 @@ def week_parse(label: str, *, start_weekday: int = 0) -> Window:
                            start_weekday=start_weekday)
 
 
-def window_expire_at(window: Window, *, retention_weeks: int) -> datetime | None:
-    """When Redis drops a weekly board: `retention_weeks` after the week ends (never for all-time)."""
+def day_containing(moment: datetime) -> Window:
+    """The UTC day holding `moment`, labelled like 2026-11-29."""
+    day = _utc(moment).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return Window(kind=DAY, label=day.isoformat(), start=start, end=start + timedelta(days=1))
+
+
+def day_parse(label: str) -> Window:
+    """The day named `label` (2026-11-29); ValueError if it is not a date."""
+    if not _DAY_LABEL.match(label):
+        raise ValueError(f"day must look like 2026-11-29, got {label!r}")
+    try:
+        day = date.fromisoformat(label)
+    except ValueError as exc:
+        raise ValueError(f"{label} is not a date") from exc
+    return day_containing(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def month_containing(moment: datetime) -> Window:
+    """The UTC calendar month holding `moment`, labelled like 2026-11."""
+    moment = _utc(moment)
+    start = _month_start(moment.year, moment.month)
+    end = _month_start(moment.year + moment.month // 12, moment.month % 12 + 1)
+    return Window(kind=MONTH, label=f"{moment.year}-{moment.month:02d}", start=start, end=end)
+
+
+def month_parse(label: str) -> Window:
+    """The month named `label` (2026-11); ValueError if it is not one."""
+    match = _MONTH_LABEL.match(label)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise ValueError(f"month must look like 2026-11, got {label!r}")
+    return month_containing(_month_start(int(match.group(1)), int(match.group(2))))
+
+
+def window_expire_at(window: Window, *, retention: timedelta) -> datetime | None:
+    """When Redis drops a period's board: `retention` after it ends (never for all-time)."""
     if window.kind == ALL:
         return None
-    return window.end + timedelta(weeks=retention_weeks)
+    return window.end + retention

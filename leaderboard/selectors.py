@@ -17,19 +17,27 @@ from leaderboard.scoring import (
     ALL_TIME,
     COMPETITION,
     COURSE_SCALE,
+    DAY,
     DENSE,
     DISTINCT,
     GLOBAL_SCALE,
+    MONTH,
+    PERIOD_KINDS,
+    SEASON,
+    WEEK,
     Scale,
     Window,
     composite_decode,
+    day_parse,
     lua_for,
+    month_parse,
     percentile,
     points_from_cents,
     slice_ranks,
     week_parse,
 )
-from leaderboard.windows import current_week, window_expiry
+from leaderboard.seasons import season_window
+from leaderboard.windows import period_containing, window_expiry
 from learning.selectors import enrolled_user_ids_among, object_id_parse, profiles_get_many
 
 # Shared by both scripts: how many members have strictly more points than composite `s`, and
@@ -108,30 +116,51 @@ class Viewer:
         return self.is_staff or self.user_id == user_id
 
 
-def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime | None = None) -> Window:
-    """The board a request names: all-time, this week, or a past week still kept."""
+def window_resolve(*, window: str = ALL, week: str | None = None, day: str | None = None,
+                   month: str | None = None, season: str | None = None,
+                   course_id: str | None = None, now: datetime | None = None) -> Window:
+    """The board a request names: all-time, a day, week or month (the current one by default),
+    or a season of the course. Whether a finished period is still readable is the reader's
+    business (the Redis board, else its archive)."""
+    labels = {WEEK: week, DAY: day, MONTH: month, SEASON: season}
+    for kind, label in labels.items():
+        if label and kind != window:
+            raise InvalidInput(f"{kind} applies to window={kind} only", code="invalid_window")
     if window == ALL:
-        if week:
-            raise InvalidInput("week applies to window=week only", code="invalid_window")
         return ALL_TIME
-    if window != "week":
-        raise InvalidInput("window must be 'all' or 'week'", code="invalid_window")
+    if window not in PERIOD_KINDS:
+        raise InvalidInput("window must be 'all', 'day', 'week', 'month' or 'season'",
+                           code="invalid_window")
     now = now or timezone.now()
-    this_week = current_week(now=now)
-    if not week:
-        return this_week
+    if window == SEASON:
+        if not season:
+            raise InvalidInput("window=season needs season=<season id>", code="invalid_window")
+        chosen = season_window(season_id=season, course_id=course_id)
+        if chosen.start > now:
+            raise InvalidInput("this season has not started yet", code="invalid_season")
+        return chosen
+    current = period_containing(window, now)
+    label = labels[window]
+    if not label:
+        return current
     try:
-        chosen = week_parse(week, start_weekday=settings.LEADERBOARD_WEEK_START)
+        chosen = {WEEK: lambda: week_parse(label, start_weekday=settings.LEADERBOARD_WEEK_START),
+                  DAY: lambda: day_parse(label), MONTH: lambda: month_parse(label)}[window]()
     except ValueError as exc:
-        raise InvalidInput(str(exc), code="invalid_week") from exc
-    if chosen.start > this_week.start:
-        raise InvalidInput(f"{week} has not started yet (this week is {this_week.label})",
-                           code="invalid_week")
-    retention = settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS
-    if window_expiry(chosen) <= now:
-        raise NotFound(f"{week} is older than the {retention}-week retention of weekly boards",
-                       code="week_expired")
+        raise InvalidInput(str(exc), code=f"invalid_{window}") from exc
+    if chosen.start > current.start:
+        raise InvalidInput(f"{label} has not started yet (the current {window} is "
+                           f"{current.label})", code=f"invalid_{window}")
     return chosen
+
+
+def window_expired_check(*, window: Window, now: datetime | None = None) -> None:
+    """404 `<kind>_expired` when a finished period's board is past its Redis retention (callers
+    look for its archive first)."""
+    expiry = window_expiry(window)
+    if expiry is not None and expiry <= (now or timezone.now()):
+        raise NotFound(f"{window.label} is older than the retention of {window.kind} boards and "
+                       "was not archived", code=f"{window.kind}_expired")
 
 
 def leaderboard_config_get(*, course_id: str) -> dict:
@@ -174,8 +203,8 @@ def board_header_get(*, course_id: str, window: Window) -> dict:
 
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
     return {"course_id": None if course_id == keys.GLOBAL_ID else course_id,
-            "window": window.kind, "week": window.label,
-            "group": window.group,
+            "window": window.kind, "week": window.label if window.kind == WEEK else None,
+            "period": window.label, "group": window.group, "archived": False,
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 

@@ -25,12 +25,14 @@ from leaderboard.aggregation import (
     recent_learner_ids,
     scores_aggregate,
 )
+from leaderboard.archive_reads import archive_get, archive_me, archive_page
 from leaderboard.documents import LeaderboardSettings
 from leaderboard.global_board import global_share_write
 from leaderboard.groups import group_ids_all, group_ids_of, group_member_ids
 from leaderboard.lua import LEVELS
 from leaderboard.privacy import anonymous_user_ids, hidden_user_ids, learner_flags
 from leaderboard.scoring import (
+    ALL,
     ALL_TIME,
     COURSE_SCALE,
     Scale,
@@ -38,6 +40,7 @@ from leaderboard.scoring import (
     composite_encode,
     composite_floor,
 )
+from leaderboard.seasons import season_windows_live, seasons_starting
 from leaderboard.selectors import (
     Viewer,
     board_header_get,
@@ -45,8 +48,9 @@ from leaderboard.selectors import (
     leaderboard_page,
     leaderboard_users_me,
     leaderboard_users_page,
+    window_expired_check,
 )
-from leaderboard.windows import current_week, update_windows, window_expiry
+from leaderboard.windows import current_periods, update_windows, window_expiry
 from learning.policy import REVEAL_AFTER_DUE, due_moment
 from learning.selectors import (
     attempt_summary_version,
@@ -223,7 +227,7 @@ def leaderboard_scores_write(*, course_id: str, user_id: int, stamp: Stamp, wind
 def leaderboard_user_score_update(*, course_id: str, user_id: int) -> dict:
     """Recompute one learner's scores from MongoDB and write them unless a newer one won."""
     stamp = leaderboard_stamp_take(course_id=course_id, user_id=user_id)
-    windows = update_windows()
+    windows = update_windows() + season_windows_live(course_id=course_id)
     scores = learner_scores_aggregate(course_id=course_id, user_id=user_id, windows=windows)
     # The same scores go to the boards of the learner's groups (read after the stamp, so a
     # membership change's rebuild floor orders them).
@@ -298,16 +302,18 @@ def _scores_of_board(course_id: str, window: Window) -> dict[int, Score]:
 
 
 def live_windows(*, course_id: str) -> list[Window]:
-    """Every board of the course kept live: all-time and this week's, for the course and each
-    of its groups."""
-    base = [ALL_TIME, current_week()]
+    """Every board of the course kept live: all-time, this week's, today's, this month's and the
+    running season's, for the course and each of its groups."""
+    base = [ALL_TIME, *current_periods(), *season_windows_live(course_id=course_id,
+                                                               late=timedelta(0))]
     return base + [window.of_group(group) for group in group_ids_all(course_id=course_id)
                    for window in base]
 
 
 def leaderboard_course_rebuild(*, course_id: str,
                                progress: Callable[[int, int], None] | None = None) -> dict:
-    """Rebuild a course's all-time board and this week's board, and those of its groups."""
+    """Rebuild a course's live boards (all-time, this week, today, this month, the running
+    season), and those of its groups."""
     object_id_parse(course_id, what="course_id")
     return {
         "course_id": course_id,
@@ -506,6 +512,10 @@ def leaderboard_page_get_or_rebuild(*, course_id: str, limit: int, offset: int,
     """A page of the board (or of `users` and the viewer ranked among themselves). A missing
     board (never built, expired, flushed) is rebuilt by a worker, never in the request: the
     answer is then empty with `rebuilding: true`."""
+    archive = _archive_of(course_id, window) if users is None else None
+    if archive is not None:
+        return archive_page(archive=archive, window=window, limit=limit, offset=offset,
+                            viewer=viewer)
     if users is None:
         page = leaderboard_page(course_id=course_id, limit=limit, offset=offset, window=window,
                                 viewer=viewer)
@@ -525,6 +535,10 @@ def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
                                   users: list[int] | None = None) -> dict:
     """A learner's rank and neighbours (among `users` when given); a missing board is rebuilt by
     a worker meanwhile (`rebuilding: true`, rank unknown)."""
+    archive = _archive_of(course_id, window) if users is None else None
+    if archive is not None:
+        return archive_me(archive=archive, window=window, user_id=user_id, around=around,
+                          viewer=viewer)
     if users is None:
         me = leaderboard_me(course_id=course_id, user_id=user_id, around=around, window=window,
                             viewer=viewer)
@@ -537,6 +551,17 @@ def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
                 "rank": None, "score": None, "percentile": None, "reached_at": None,
                 "hidden": False, "around": [], "rebuilding": True}
     return {**me, "rebuilding": False}
+
+
+def _archive_of(course_id: str, window: Window) -> dict | None:
+    """A finished period of a course board reads its frozen archive once there is one; past its
+    Redis retention without one it is gone (404)."""
+    if window.kind == ALL or window.end > timezone.now():
+        return None
+    archive = archive_get(course_id=course_id, window=window) if window.group is None else None
+    if archive is None:
+        window_expired_check(window=window)
+    return archive
 
 
 def _board_rebuild_for_readers(course_id: str, window: Window) -> None:
@@ -554,15 +579,18 @@ def leaderboard_next_weeks_prebuild(*, within_hours: int) -> int:
     """Build next week's boards before it starts (empty, so updates land from its first second);
     only within `within_hours` of its start. Returns boards built."""
     now = timezone.now()
-    upcoming = current_week(now=now + timedelta(hours=within_hours))
-    if upcoming.start <= now:
-        return 0  # next week does not start soon: nothing to do yet
+    within = timedelta(hours=within_hours)
+    # The next day, week and month, where they start within the horizon.
+    upcoming = [period for period in current_periods(now=now + within) if period.start > now]
     built = 0
     for course_id in course_ids_all():
+        windows = upcoming + seasons_starting(course_id=course_id, now=now, within=within)
         for group in [None, *group_ids_all(course_id=course_id)]:
-            result = leaderboard_board_rebuild(course_id=course_id, window=upcoming.of_group(group),
-                                               only_if_missing=True)
-            built += 0 if result.get("skipped") else 1
+            for window in windows:
+                result = leaderboard_board_rebuild(course_id=course_id,
+                                                   window=window.of_group(group),
+                                                   only_if_missing=True)
+                built += 0 if result.get("skipped") else 1
     return built
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from config.task_names import (
+    ARCHIVE_LEADERBOARDS,
     CHECK_LEADERBOARD_DRIFT,
     PREBUILD_WEEKLY_BOARDS,
     REBUILD_ALL_LEADERBOARDS,
@@ -12,6 +13,7 @@ from config.task_names import (
     UPDATE_LEADERBOARD,
 )
 from config.tasks import domain_task
+from leaderboard.archives import periods_archive_due
 from leaderboard.global_rebuild import drift_check_every_board, global_board_rebuild
 from leaderboard.keys import GLOBAL_ID
 from leaderboard.services import (
@@ -56,7 +58,8 @@ def rebuild_all_leaderboards() -> dict:
 
 @domain_task(name=PREBUILD_WEEKLY_BOARDS)
 def prebuild_weekly_boards() -> dict:
-    """Build next week's boards shortly before it starts, so no reader ever finds them missing."""
+    """Build the next day's, week's, month's and seasons' boards shortly before they start, so
+    no reader ever finds them missing."""
     return {"built": leaderboard_next_weeks_prebuild(within_hours=settings.LEADERBOARD_PREBUILD_HOURS)}
 
 
@@ -64,6 +67,12 @@ def prebuild_weekly_boards() -> dict:
 def reveal_due_marks() -> dict:
     """Rebuild the boards of courses whose hidden marks were just shown (their due date passed)."""
     return {"queued": leaderboard_reveals_rebuild(within_minutes=REVEAL_LOOKBACK_MINUTES)}
+
+
+@domain_task(name=ARCHIVE_LEADERBOARDS)
+def archive_leaderboards() -> dict:
+    """Freeze finished periods' boards in MongoDB archives (idempotent: archived ones are left)."""
+    return {"archived": periods_archive_due()}
 
 
 @domain_task(name=CHECK_LEADERBOARD_DRIFT)

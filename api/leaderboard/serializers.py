@@ -25,8 +25,13 @@ class BoardHeaderSerializer(serializers.Serializer):
     course_id = serializers.CharField(allow_null=True, help_text="null on the global board.")
     group = serializers.CharField(allow_null=True,
                                   help_text="The group whose board this is (null: the course's).")
-    window = serializers.ChoiceField(choices=["all", "week"])
+    window = serializers.ChoiceField(choices=["all", "day", "week", "month", "season"])
     week = serializers.CharField(allow_null=True, help_text="ISO week, e.g. 2026-W48 (weekly boards).")
+    period = serializers.CharField(
+        allow_null=True, help_text="The period's label: 2026-11-29, 2026-W48, 2026-11, or the "
+                                   "season's id (null for all-time).")
+    archived = serializers.BooleanField(
+        help_text="Read from the finished period's frozen archive in MongoDB.")
     ranking = serializers.ChoiceField(choices=RANKINGS)
     count = serializers.IntegerField(help_text="Learners on the board.")
 
@@ -115,3 +120,11 @@ class GlobalWeightSerializer(serializers.Serializer):
         min_value=0, max_value=100,
         help_text="Multiplies the course's points on the global board (1 by default; 0 leaves "
                   "the course out).")
+
+
+class SeasonSerializer(serializers.Serializer):
+    id = serializers.CharField(read_only=True)
+    course_id = serializers.CharField(read_only=True)
+    name = serializers.CharField(max_length=200)
+    start = serializers.DateTimeField(help_text="Inclusive, e.g. 2027-01-01T00:00:00Z.")
+    end = serializers.DateTimeField(help_text="Exclusive; after start. Seasons never overlap.")

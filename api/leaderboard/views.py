@@ -20,6 +20,7 @@ from api.leaderboard.serializers import (
     LeaderboardMeSerializer,
     LeaderboardPageSerializer,
     RebuildAcceptedSerializer,
+    SeasonSerializer,
     VisibilitySerializer,
 )
 from api.learning.corrections import user_id_parse
@@ -41,6 +42,7 @@ from leaderboard.groups import group_read_check, groups_list
 from leaderboard.keys import GLOBAL_ID
 from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
+from leaderboard.seasons import season_create, seasons_list
 from leaderboard.selectors import Viewer, leaderboard_config_get, users_check, window_resolve
 from leaderboard.services import (
     leaderboard_config_set,
@@ -57,8 +59,19 @@ _MAX_USER_ID_DIGITS = 18
 
 
 class WindowQuerySerializer(serializers.Serializer):
-    window = QueryChoiceField(choices=["all", "week"], required=False,
-                              help_text="all-time board (default) or a weekly board")
+    window = QueryChoiceField(choices=["all", "day", "week", "month", "season"], required=False,
+                              help_text="all-time board (default), a day (UTC), a week, a "
+                                        "calendar month (UTC) or a staff-defined season; the "
+                                        "current one unless day/week/month/season names one")
+    day = QueryRegexField(r"^\d{4}-\d{2}-\d{2}$", required=False, max_length=10,
+                          error_messages={"invalid": "day must look like 2026-11-29."},
+                          help_text="A UTC day such as 2026-11-29 (window=day; default: today)")
+    month = QueryRegexField(r"^\d{4}-\d{2}$", required=False, max_length=7,
+                            error_messages={"invalid": "month must look like 2026-11."},
+                            help_text="A month such as 2026-11 (window=month; default: this month)")
+    season = QueryRegexField(r"^[0-9a-fA-F]{24}$", required=False,
+                             error_messages={"invalid": "season must be a 24-character hex id."},
+                             help_text="A season of the course (window=season; required there)")
     week = QueryRegexField(r"^\d{4}-W\d{2}$", required=False, max_length=8, error_messages={
         "invalid": "week must look like 2026-W48."},
         help_text="ISO week such as 2026-W48 (window=week; default: this week)")
@@ -86,9 +99,12 @@ class WindowQuerySerializer(serializers.Serializer):
     def board(self, *, request: Request, course_id: str) -> Window:
         """The window asked for, on the group's board if one is named (and readable)."""
         data = self.validated_data
-        # `week` alone implies window=week.
-        window = data.get("window") or ("week" if data.get("week") else "all")
-        chosen = window_resolve(window=window, week=data.get("week"))
+        # `week` (`day`, `month`, `season`) alone implies window=week (…).
+        named = [kind for kind in ("week", "day", "month", "season") if data.get(kind)]
+        window = data.get("window") or (named[0] if named else "all")
+        chosen = window_resolve(window=window, week=data.get("week"), day=data.get("day"),
+                                month=data.get("month"), season=(data.get("season") or "").lower()
+                                or None, course_id=course_id)
         group = data.get("group")
         if group:
             group_read_check(course_id=course_id, group_id=group.lower(), user=request.user)
@@ -437,3 +453,28 @@ class GlobalWeightView(APIView):
         course_access_check(user=request.user, course_id=course_id)
         return Response(GlobalWeightSerializer(global_weight_set(
             course_id=course_id, weight=data["weight"], updated_by=request.user.pk)).data)
+
+
+class SeasonsView(APIView):
+    @extend_schema(operation_id="leaderboard_seasons_list", tags=["leaderboard"],
+                   summary="The course's seasons, earliest first",
+                   responses={200: SeasonSerializer(many=True), **error_responses(*READ_ERRORS)})
+    def get(self, request: Request, course_id: str) -> Response:
+        course_access_check(user=request.user, course_id=course_id)
+        return Response(SeasonSerializer(seasons_list(course_id=course_id), many=True).data)
+
+    @extend_schema(operation_id="leaderboard_seasons_create", tags=["leaderboard"],
+                   request=SeasonSerializer,
+                   examples=[OpenApiExample("Spring season", request_only=True, value={
+                       "name": "Spring 2027", "start": "2027-03-01T00:00:00Z",
+                       "end": "2027-06-01T00:00:00Z"})],
+                   summary="Create a season with its own board (staff); seasons never overlap "
+                           "(409 season_overlap)",
+                   responses={201: SeasonSerializer, **error_responses(*WRITE_ERRORS, 409)})
+    def post(self, request: Request, course_id: str) -> Response:
+        _staff_only(request)
+        data = _body(SeasonSerializer, request)
+        course_access_check(user=request.user, course_id=course_id)
+        season = season_create(course_id=course_id, name=data["name"], start=data["start"],
+                               end=data["end"], by=request.user.pk)
+        return Response(SeasonSerializer(season).data, status=status.HTTP_201_CREATED)

@@ -276,7 +276,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prebuild-weekly-boards": {
         "task": task_names.PREBUILD_WEEKLY_BOARDS,
-        "schedule": crontab(minute="15"),  # hourly; it acts in the hours before a week starts
+        # hourly; it acts in the hours before a day, week, month or season starts
+        "schedule": crontab(minute="15"),
     },
     "reveal-due-marks": {
         "task": task_names.REVEAL_DUE_MARKS,
@@ -285,6 +286,10 @@ CELERY_BEAT_SCHEDULE = {
     "check-leaderboard-drift": {
         "task": task_names.CHECK_LEADERBOARD_DRIFT,
         "schedule": env_int("LEADERBOARD_DRIFT_SECONDS", 15 * 60),
+    },
+    "archive-leaderboards": {
+        "task": task_names.ARCHIVE_LEADERBOARDS,
+        "schedule": crontab(minute="45"),  # hourly: finished days, weeks, months, seasons
     },
 }
 
@@ -367,6 +372,15 @@ if not 0 <= LEADERBOARD_WEEK_START <= 6:
     raise ImproperlyConfigured("LEADERBOARD_WEEK_START must be 0 (Monday) to 6 (Sunday)")
 # Past weeks stay readable this many weeks after they end; then Redis expires them.
 LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
+# The same for daily boards (days), monthly boards (months) and seasons (days); finished
+# periods are archived in MongoDB and stay readable there after Redis dropped them.
+LEADERBOARD_DAILY_RETENTION_DAYS = env_int("LEADERBOARD_DAILY_RETENTION_DAYS", 14)
+LEADERBOARD_MONTHLY_RETENTION_MONTHS = env_int("LEADERBOARD_MONTHLY_RETENTION_MONTHS", 3)
+LEADERBOARD_SEASON_RETENTION_DAYS = env_int("LEADERBOARD_SEASON_RETENTION_DAYS", 30)
+# A finished period is archived this long after it ended (late updates land first); the
+# archive keeps the top LEADERBOARD_ARCHIVE_TOP entries and every learner's final rank.
+LEADERBOARD_ARCHIVE_GRACE_MINUTES = env_int("LEADERBOARD_ARCHIVE_GRACE_MINUTES", 60)
+LEADERBOARD_ARCHIVE_TOP = env_int("LEADERBOARD_ARCHIVE_TOP", 100)
 # Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
 LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
 # Next week's boards are built (empty) this many hours before it starts (PREBUILD_WEEKLY_BOARDS).

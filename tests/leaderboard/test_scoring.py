@@ -121,4 +121,4 @@ def test_bad_week_names_are_refused(label):
 
 def test_weekly_boards_expire_after_the_retention_period():
     week = week_parse("2026-W48")
-    assert window_expire_at(week, retention_weeks=8) == week.end + timedelta(weeks=8)
+    assert window_expire_at(week, retention=timedelta(weeks=8)) == week.end + timedelta(weeks=8)
