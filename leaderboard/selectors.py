@@ -24,6 +24,7 @@ from leaderboard.scoring import (
     MONTH,
     PERIOD_KINDS,
     SEASON,
+    TIME_BITS,
     WEEK,
     Scale,
     Window,
@@ -312,10 +313,21 @@ def _users_ranked(course_id: str, window: Window, user_ids: list[int], caller_id
     anonymous = {u for u, flag in zip(user_ids, flags, strict=True) if flag}
     # The board's order: higher composite first, equal ones by member (the id string) descending.
     scored.sort(key=lambda pair: (pair[0], str(pair[1])), reverse=True)
-    ranked = _entries([x for score, user in scored for x in (user, score)], 0, 0, mode, viewer,
-                      [user in anonymous for _, user in scored])
-    return {"mode": mode, "ranked": ranked, "scored": scored,
+    return {"mode": mode, "scored": scored, "anonymous": anonymous,
             "caller_hidden": None if caller_hidden is None else int(caller_hidden)}
+
+
+def _slice_entries(found: dict, start: int, stop: int, viewer: Viewer | None) -> list[dict]:
+    """Entries start..stop-1 of a ranking among given learners (only those are hydrated)."""
+    scored, mode = found["scored"], found["mode"]
+    part = scored[start:stop]
+    if not part:
+        return []
+    first = part[0][0] >> TIME_BITS
+    higher = [score >> TIME_BITS for score, _ in scored[:start] if score >> TIME_BITS > first]
+    first_higher = len(set(higher)) if mode == DENSE else len(higher)
+    return _entries([x for score, user in part for x in (user, score)], start, first_higher, mode,
+                    viewer, [user in found["anonymous"] for _, user in part])
 
 
 def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: int, limit: int,
@@ -326,8 +338,8 @@ def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: in
     found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
     if found is None:
         return None
-    return {**_header(course_id, window, found["mode"], len(found["ranked"])),
-            "results": found["ranked"][offset:offset + limit]}
+    return {**_header(course_id, window, found["mode"], len(found["scored"])),
+            "results": _slice_entries(found, offset, offset + limit, viewer)}
 
 
 def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int, around: int,
@@ -337,8 +349,8 @@ def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int,
     found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
     if found is None:
         return None
-    ranked, scored, mode = found["ranked"], found["scored"], found["mode"]
-    header = {**_header(course_id, window, mode, len(ranked)), "user_id": caller_id}
+    scored, mode = found["scored"], found["mode"]
+    header = {**_header(course_id, window, mode, len(scored)), "user_id": caller_id}
     hidden = found["caller_hidden"] is not None
     if hidden:
         composite = found["caller_hidden"]
@@ -356,5 +368,5 @@ def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int,
     stop = index + around + (0 if hidden else 1)
     return {**header, "rank": rank, "score": points_from_cents(cents),
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
-            "percentile": percentile(rank=share_rank, count=len(ranked) + hidden),
-            "hidden": hidden, "around": ranked[max(index - around, 0):stop]}
+            "percentile": percentile(rank=share_rank, count=len(scored) + hidden),
+            "hidden": hidden, "around": _slice_entries(found, max(index - around, 0), stop, viewer)}

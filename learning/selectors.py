@@ -183,13 +183,21 @@ def enrollment_user_ids(*, course_id: str | ObjectId) -> list[int]:
 
 
 def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -> set[int]:
-    """Which of these learners are enrolled in the course (one read)."""
-    if not user_ids:
-        return set()
-    cursor = Enrollment._get_collection().find(
-        {"course_id": object_id_parse(course_id, what="course_id"),
-         "user_id": {"$in": list(user_ids)}}, {"user_id": 1})
-    return {d["user_id"] for d in cursor}
+    """Which of these learners are enrolled in the course: at most one read, for those this
+    process has not seen enrolled lately (the access cache of course_access_check)."""
+    oid = object_id_parse(course_id, what="course_id")
+    use_cache = settings.ACCESS_CACHE_SECONDS > 0
+    with _access_lock:
+        known = {u for u in user_ids if use_cache and (u, oid) in _granted()}
+    unknown = [u for u in user_ids if u not in known]
+    if not unknown:
+        return known
+    found = {d["user_id"] for d in Enrollment._get_collection().find(
+        {"course_id": oid, "user_id": {"$in": unknown}}, {"user_id": 1})}
+    with _access_lock:
+        for user_id in found:
+            _granted()[(user_id, oid)] = True
+    return known | found
 
 
 def enrolled_course_ids(*, user_id: int) -> set[str]:
