@@ -20,6 +20,8 @@ _ENTRIES = (
     ("Archived attempts", "ArchivedAttempt", "lms_archived_attempt_list", None, False),
     ("User erasures", "UserErasure", "lms_erasure_list", None, False),
     ("Webhook endpoints", "WebhookEndpoint", "lms_webhook_list", "lms_webhook_add", True),
+    ("Leaderboard archives", "LeaderboardArchive", "lms_leaderboard_archive_list", None, False),
+    ("Hidden learners", "LeaderboardVisibility", "lms_hidden_learner_list", None, False),
 )
 
 
@@ -29,7 +31,15 @@ class LmsAdminSite(AdminSite):
     index_title = "Site administration"
 
     def get_urls(self):
-        from backoffice.views import corrections, courses, items, records, section, webhooks
+        from backoffice.views import (
+            corrections,
+            courses,
+            items,
+            leaderboards,
+            records,
+            section,
+            webhooks,
+        )
 
         view = self.admin_view
         ours = [
@@ -63,6 +73,10 @@ class LmsAdminSite(AdminSite):
                  name="lms_webhook_change"),
             path("data/webhooks/<str:endpoint_id>/redeliver/", view(webhooks.webhook_redeliver),
                  name="lms_webhook_redeliver"),
+            path("data/leaderboard-archives/", view(leaderboards.archive_list),
+                 name="lms_leaderboard_archive_list"),
+            path("data/hidden-learners/", view(leaderboards.hidden_learner_list),
+                 name="lms_hidden_learner_list"),
         ]
         # Ours first: Django's own URLs end with a catch-all.
         return ours + super().get_urls()

@@ -1,5 +1,6 @@
-"""`make bench-leaderboard`: "my rank" over real HTTP on 1,000 vs 1,000,000 members, rebuild write
-throughput against raw pipelined ZADD, Redis/MongoDB round trips and Redis memory per member.
+"""`make bench-leaderboard`: "my rank" over real HTTP on 1,000 vs 1,000,000 members, on a group
+board, among 500 friends and on the global board; rebuild write throughput against raw pipelined
+ZADD, Redis/MongoDB round trips and Redis memory per member.
 BENCH_MEMBERS=10000000 runs the big board with ten million members instead (about 10 minutes
 and 6 GiB of memory for the benchmark process and Redis together).
 
@@ -29,6 +30,7 @@ BIG, SMALL = int(os.environ.get("BENCH_MEMBERS", "1000000")), 1_000
 BIG_LABEL = f"{BIG // 1_000_000}M" if BIG % 1_000_000 == 0 else f"{BIG:,}"
 # Best of three rebuild runs on a million members; one run when there are more (minutes each).
 REBUILD_RUNS = 3 if BIG <= 1_000_000 else 1
+GROUP_BIG, GROUP_SMALL, FRIENDS, GLOBAL_COURSES = 10_000, 100, 500, 1_000
 MONGO_PHASE_MEMBERS = int(os.environ.get("BENCH_MONGO_MEMBERS", "20000"))
 ROUNDS, PER_ROUND, WARMUP = 20, 50, 200
 
@@ -103,8 +105,10 @@ from leaderboard import keys  # noqa: E402
 from leaderboard import selectors as lb_selectors  # noqa: E402
 from leaderboard import services as lb_services  # noqa: E402
 from leaderboard.aggregation import scores_aggregate  # noqa: E402
-from leaderboard.scoring import ALL_TIME, EPOCH, composite_encode  # noqa: E402
-from learning.documents import ContentAttempt, LearnerProfile  # noqa: E402
+from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember  # noqa: E402
+from leaderboard.global_board import global_share_write  # noqa: E402
+from leaderboard.scoring import ALL_TIME, EPOCH, GLOBAL_SCALE, composite_encode  # noqa: E402
+from learning.documents import ContentAttempt, Enrollment, LearnerProfile  # noqa: E402
 from learning.selectors import profiles_get_many  # noqa: E402
 from learning.services import profile_upsert  # noqa: E402
 
@@ -266,6 +270,49 @@ def mongo_phase(course_id: str, item_id: str, members: int) -> float:
     return elapsed
 
 
+def group_board(course_id: str, scores: dict, me: int, size: int) -> str:
+    """A group of `size` learners of the course (me among them) and its all-time board."""
+    from bson import ObjectId
+
+    group_id = LeaderboardGroup._get_collection().insert_one(
+        {"course_id": ObjectId(course_id), "name": f"bench {size}", "member_count": size}).inserted_id
+    LeaderboardGroupMember._get_collection().insert_one(
+        {"group_id": group_id, "course_id": ObjectId(course_id), "user_id": me})
+    members = [u for u in scores if u != me][:size - 1] + [me]
+    lb_services._board_write(redis_client(), course_id, ALL_TIME.of_group(str(group_id)),
+                             {u: scores[u] for u in members}, lb_services.redis_clock(), None)
+    return str(group_id)
+
+
+def friends_of(course_id: str, scores: dict, me: int, rng: random.Random) -> str:
+    """FRIENDS learners of the board, enrolled in the course: the ?users= value."""
+    from bson import ObjectId
+
+    chosen = rng.sample([u for u in scores if u != me], FRIENDS)
+    Enrollment._get_collection().insert_many(
+        [{"user_id": u, "course_id": ObjectId(course_id), "enrolled_at": EPOCH} for u in chosen])
+    return ",".join(map(str, chosen))
+
+
+def global_board(scores: dict, me: int, course_id: str) -> float:
+    """The global board with the big board's learners, and my shares in GLOBAL_COURSES courses;
+    returns the seconds one UPDATE_LEADERBOARD's global write takes (re-summing those shares)."""
+    items = [(u, composite_encode(cents=c, reached_at=r, scale=GLOBAL_SCALE))
+             for u, (c, r) in scores.items()]
+    lb_services.board_write(redis_client(), keys.GLOBAL_ID, ALL_TIME, items,
+                            lb_services.redis_clock(), None, GLOBAL_SCALE)
+    redis_client().hset(keys.global_parts_key(me), mapping={
+        f"{i:024x}": f"{0:012d}:{0:017d}|{i}|1" for i in range(GLOBAL_COURSES - 1)})
+    cents, reached = scores[me]
+    clock = lb_services.redis_clock()  # after the board's floor, as a real update's stamp
+    started = time.perf_counter()
+    written = global_share_write(course_id=course_id, user_id=me, order=f"{1:012d}:{clock:017d}",
+                                 clock=clock, score=(cents, reached), hidden=False)
+    elapsed = time.perf_counter() - started
+    assert written == 1
+    return elapsed
+
+
 def _timed(fn, repeat: int) -> float:
     started = time.perf_counter()
     for _ in range(repeat):
@@ -328,6 +375,16 @@ def main() -> int:
                     profile_upsert(user_id=user_id, display_name=f"Learner {user_id}")
         client = redis_client()
         assert client.zcard(keys.board_key(big_id)) == BIG and client.zcard(keys.board_key(small_id)) == SMALL
+        group_big = group_board(big_id, big_scores, me_id, GROUP_BIG)
+        group_small = group_board(small_id, small_scores, me_id, GROUP_SMALL)
+        friends_big = friends_of(big_id, big_scores, me_id, rng)
+        friends_small = friends_of(small_id, small_scores, me_id, rng)
+        global_write_s = global_board(big_scores, me_id, big_id)
+        friends_trips = counter.measure(lambda: lb_selectors.leaderboard_users_me(
+            course_id=big_id, user_ids=[int(u) for u in friends_big.split(",")], caller_id=me_id,
+            around=2))
+        global_trips = counter.measure(lambda: lb_selectors.leaderboard_me(
+            course_id=keys.GLOBAL_ID, user_id=me_id, around=2))
         memory = client.memory_usage(keys.board_key(big_id), samples=0)
         mongo_s = mongo_phase(mongo_id, mongo_item, MONGO_PHASE_MEMBERS)
 
@@ -341,8 +398,24 @@ def main() -> int:
         samples = latencies({
             "my rank, 1,000 members": (Client(port, me_token), base.format(small_id)),
             f"my rank, {BIG:,} members": (Client(port, me_token), base.format(big_id)),
+            "group of 100 (1,000 course)": (
+                Client(port, me_token), base.format(small_id) + f"?group={group_small}"),
+            f"group of 10,000 ({BIG:,} course)": (
+                Client(port, me_token), base.format(big_id) + f"?group={group_big}"),
+            "500 friends (1,000 course)": (
+                Client(port, me_token), base.format(small_id) + f"?users={friends_small}"),
+            f"500 friends ({BIG:,} course)": (
+                Client(port, me_token), base.format(big_id) + f"?users={friends_big}"),
+            f"global board, {BIG:,} learners": (
+                Client(port, me_token), "/api/v1/leaderboard/me/"),
             "trivial authenticated endpoint": (Client(port, me_token), "/bench/ping/"),
         })
+        status, body = me.call("GET", base.format(big_id) + f"?group={group_big}")
+        assert status == 200 and body["count"] == GROUP_BIG and body["rank"] is not None, body
+        status, body = me.call("GET", base.format(big_id) + f"?users={friends_big}")
+        assert status == 200 and body["count"] == FRIENDS + 1 and body["rank"] is not None, body
+        status, body = me.call("GET", "/api/v1/leaderboard/me/")
+        assert status == 200 and body["count"] == BIG and body["rank"] is not None, body
         status, body = me.call("GET", base.format(big_id))
         assert status == 200 and body["count"] == BIG and body["rank"] is not None
         assert all(entry["display_name"] for entry in body["around"]), body["around"]
@@ -368,9 +441,9 @@ def main() -> int:
           f"{'server' if settings.MONGODB_URI else 'embedded mongomock'}, {ROUNDS * PER_ROUND} "
           f"requests per endpoint over keep-alive HTTP)\n")
     rows = [(name, f"{median[name]:.2f} ms", f"{p95[name]:.2f} ms") for name in samples]
-    print(f"{'GET':<34} {'median':>10} {'p95':>10}")
+    print(f"{'GET my rank':<36} {'median':>10} {'p95':>10}")
     for name, med, high in rows:
-        print(f"{name:<34} {med:>10} {high:>10}")
+        print(f"{name:<36} {med:>10} {high:>10}")
     print()
     figures = [
         (f"rebuild {BIG:,} members: raw pipelined ZADD", f"{raw_s:.2f} s ({BIG / raw_s:,.0f} members/s)"),
@@ -382,6 +455,9 @@ def main() -> int:
          f"{hydration * 1000:.2f} ms"),
         ("my rank: Redis round trips / MongoDB reads", f"{me_trips[0]} / {me_trips[1]}"),
         ("top-10 page: Redis round trips / MongoDB reads", f"{page_trips[0]} / {page_trips[1]}"),
+        ("500 friends: Redis round trips / MongoDB reads", f"{friends_trips[0]} / {friends_trips[1]}"),
+        ("global my rank: Redis round trips / MongoDB reads", f"{global_trips[0]} / {global_trips[1]}"),
+        (f"global write, one course of {GLOBAL_COURSES:,} re-summed", f"{global_write_s * 1000:.2f} ms"),
     ]
     for name, value in figures:
         print(f"{name:<58} {value}")
@@ -390,8 +466,23 @@ def main() -> int:
     ratio_size = median[f"my rank, {BIG:,} members"] / median["my rank, 1,000 members"]
     ratio_floor = median[f"my rank, {BIG:,} members"] / median["trivial authenticated endpoint"]
     write_share = raw_s / write_s
+    trivial = median["trivial authenticated endpoint"]
     targets = [
         (f"my_rank_latency_{BIG_LABEL}_vs_1k", ratio_size, "<=", 1.3),
+        (f"group_my_rank_10k_in_{BIG_LABEL}_vs_100_in_1k",
+         median[f"group of 10,000 ({BIG:,} course)"] / median["group of 100 (1,000 course)"], "<=", 1.3),
+        ("group_my_rank_vs_trivial_endpoint",
+         median[f"group of 10,000 ({BIG:,} course)"] / trivial, "<=", 2.0),
+        (f"friends_my_rank_{BIG_LABEL}_vs_1k",
+         median[f"500 friends ({BIG:,} course)"] / median["500 friends (1,000 course)"], "<=", 1.3),
+        ("friends_my_rank_vs_trivial_endpoint",
+         median[f"500 friends ({BIG:,} course)"] / trivial, "<=", 2.0),
+        (f"global_my_rank_{BIG_LABEL}_vs_course_1k",
+         median[f"global board, {BIG:,} learners"] / median["my rank, 1,000 members"], "<=", 1.3),
+        ("global_my_rank_vs_trivial_endpoint",
+         median[f"global board, {BIG:,} learners"] / trivial, "<=", 2.0),
+        ("friends_redis_round_trips", friends_trips[0], "==", 1),
+        ("global_my_rank_redis_round_trips", global_trips[0], "==", 1),
         ("my_rank_vs_trivial_endpoint", ratio_floor, "<=", 2.0),
         ("rebuild_write_vs_raw_zadd_throughput", write_share, ">=", 0.5),
         ("my_rank_redis_round_trips", me_trips[0], "==", 1),

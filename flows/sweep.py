@@ -19,6 +19,8 @@ from flows.corrections import override_followups_repair, reset_followups_repair
 from flows.courses import course_fanouts_repair
 from flows.enrollments import enrollment_followups_repair
 from flows.erasure import erasures_repair
+from leaderboard.group_services import group_followups_repair
+from leaderboard.privacy import visibility_followups_repair
 from progress.services import (
     progress_completion_announce,
     progress_completions_unannounced,
@@ -59,6 +61,8 @@ STEPS: dict[str, Callable[[], int]] = {
     "overrides_repaired": lambda: override_followups_repair(older_than_seconds=GRACE_SECONDS),
     "resets_repaired": lambda: reset_followups_repair(older_than_seconds=GRACE_SECONDS),
     "erasures_repaired": lambda: erasures_repair(older_than_seconds=GRACE_SECONDS),
+    "visibility_repaired": lambda: visibility_followups_repair(older_than_seconds=GRACE_SECONDS),
+    "groups_repaired": lambda: group_followups_repair(older_than_seconds=GRACE_SECONDS),
     "completions_announced": completions_announce,
     "passes_announced": passes_announce,
     "requeued": outbox_sweep,

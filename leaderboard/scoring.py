@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from learning.documents import MAX_COURSE_MARKS
@@ -21,10 +21,19 @@ if round(MAX_COURSE_MARKS * 100) > MAX_CENTS:
 
 DISTINCT = "distinct"
 COMPETITION = "competition"
-RANKING_MODES = (DISTINCT, COMPETITION)
+DENSE = "dense"
+RANKING_MODES = (DISTINCT, COMPETITION, DENSE)
 
 ALL = "all"
 WEEK = "week"
+DAY = "day"
+MONTH = "month"
+SEASON = "season"
+PERIOD_KINDS = (DAY, WEEK, MONTH, SEASON)
+GROUP = "g"
+# [0-9], not \d: \d also matches other scripts' digits, which int() reads but labels must not hold.
+_DAY_LABEL = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_MONTH_LABEL = re.compile(r"^([0-9]{4})-([0-9]{2})\Z")
 _WEEK_LABEL = re.compile(r"^([0-9]{4})-W([0-9]{2})\Z")
 
 
@@ -43,45 +52,75 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def composite_encode(*, cents: int, reached_at: datetime) -> int:
+@dataclass(frozen=True)
+class Scale:
+    """How a board packs points and time into one score: `time_bits` of `unit_seconds` steps."""
+
+    time_bits: int
+    unit_seconds: int
+
+    @property
+    def time_max(self) -> int:
+        return (1 << self.time_bits) - 1
+
+    @property
+    def max_cents(self) -> int:
+        return ((1 << 53) - 1) >> self.time_bits
+
+
+COURSE_SCALE = Scale(time_bits=TIME_BITS, unit_seconds=1)
+# The global board sums many courses: 2^32 cents (42,949,672.95 points) with ties resolved to
+# the hour (2^21 hours after 2024-01-01 is past 2263).
+GLOBAL_SCALE = Scale(time_bits=21, unit_seconds=3600)
+
+
+def composite_encode(*, cents: int, reached_at: datetime, scale: Scale = COURSE_SCALE) -> int:
     """Sorted-set score: cents × 2^31 + (2^31 − 1 − seconds from EPOCH to reached_at)."""
-    if not 0 <= cents <= MAX_CENTS:
-        raise ValueError(f"cents must be within 0..{MAX_CENTS}, got {cents}")
+    if not 0 <= cents <= scale.max_cents:
+        raise ValueError(f"cents must be within 0..{scale.max_cents}, got {cents}")
     # timestamp() of an aware datetime is exact whatever the machine's time zone (and fast:
     # a rebuild encodes every member).
     stamp = reached_at.timestamp() if reached_at.tzinfo else _utc(reached_at).timestamp()
-    seconds = min(max(int(stamp) - _EPOCH_SECONDS, 0), TIME_MAX)
-    return (cents << TIME_BITS) + (TIME_MAX - seconds)
+    steps = min(max((int(stamp) - _EPOCH_SECONDS) // scale.unit_seconds, 0), scale.time_max)
+    return (cents << scale.time_bits) + (scale.time_max - steps)
 
 
-def composite_decode(score: float | int | str | bytes) -> tuple[int, datetime]:
+def composite_decode(score: float | int | str | bytes, scale: Scale = COURSE_SCALE
+                     ) -> tuple[int, datetime]:
     """(cents, reached_at) from a sorted-set score."""
     value = int(float(score))
-    cents, inverted = value >> TIME_BITS, value & TIME_MAX
-    return cents, EPOCH + timedelta(seconds=TIME_MAX - inverted)
+    cents, inverted = value >> scale.time_bits, value & scale.time_max
+    return cents, EPOCH + timedelta(seconds=(scale.time_max - inverted) * scale.unit_seconds)
 
 
-def composite_floor(cents: int) -> int:
+def composite_floor(cents: int, scale: Scale = COURSE_SCALE) -> int:
     """The lowest composite score holding `cents` (ZCOUNT bound for "strictly more points")."""
-    return cents << TIME_BITS
+    return cents << scale.time_bits
+
+
+def lua_for(script: str, scale: Scale) -> str:
+    """A Redis script written for course boards (2^31 time steps), for a board of `scale`."""
+    return script.replace("2147483648", str(1 << scale.time_bits))
 
 
 def slice_ranks(*, start: int, cents: list[int], first_higher: int, mode: str) -> list[int]:
     """Rank numbers of consecutive board entries from 0-based position `start`.
 
-    `first_higher` is how many members have strictly more points than the first entry
-    (used by competition ranks, where tied points share the rank of the first of them).
+    `first_higher` is, for competition ranks, how many members have strictly more points than
+    the first entry (tied points share the rank of the first of them); for dense ranks, how many
+    distinct point values are higher than the first entry's (ties share a rank, the next value
+    gets the next number).
     """
     ranks: list[int] = []
     for index, value in enumerate(cents):
-        if mode != COMPETITION:
+        if mode not in (COMPETITION, DENSE):
             ranks.append(start + index + 1)
         elif index == 0:
             ranks.append(first_higher + 1)
         elif value == cents[index - 1]:
             ranks.append(ranks[-1])
         else:
-            ranks.append(start + index + 1)
+            ranks.append(ranks[-1] + 1 if mode == DENSE else start + index + 1)
     return ranks
 
 
@@ -98,11 +137,17 @@ class Window:
     label: str | None = None
     start: datetime | None = None
     end: datetime | None = None
+    group: str | None = None  # a group's board of the window (its members only)
 
     @property
     def name(self) -> str:
-        """Key suffix and API name: "all" or "week:2026-W48"."""
-        return ALL if self.kind == ALL else f"{WEEK}:{self.label}"
+        """Key suffix: "all", "week:2026-W48", or a group's "g:<group id>:all"."""
+        base = ALL if self.kind == ALL else f"{self.kind}:{self.label}"
+        return f"{GROUP}:{self.group}:{base}" if self.group else base
+
+    def of_group(self, group: str | None) -> Window:
+        """The same window on a group's board (or on the course's, with None)."""
+        return replace(self, group=group)
 
 
 ALL_TIME = Window(kind=ALL)
@@ -138,8 +183,46 @@ def week_parse(label: str, *, start_weekday: int = 0) -> Window:
         raise ValueError(f"{label} is outside the calendar this service handles") from exc
 
 
-def window_expire_at(window: Window, *, retention_weeks: int) -> datetime | None:
-    """When Redis drops a weekly board: `retention_weeks` after the week ends (never for all-time)."""
+def day_containing(moment: datetime) -> Window:
+    """The UTC day holding `moment`, labelled like 2026-11-29."""
+    day = _utc(moment).date()
+    start = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return Window(kind=DAY, label=day.isoformat(), start=start, end=start + timedelta(days=1))
+
+
+def day_parse(label: str) -> Window:
+    """The day named `label` (2026-11-29); ValueError if it is not a date."""
+    if not _DAY_LABEL.match(label):
+        raise ValueError(f"day must look like 2026-11-29, got {label!r}")
+    try:
+        day = date.fromisoformat(label)
+    except ValueError as exc:
+        raise ValueError(f"{label} is not a date") from exc
+    return day_containing(datetime(day.year, day.month, day.day, tzinfo=UTC))
+
+
+def _month_start(year: int, month: int) -> datetime:
+    return datetime(year, month, 1, tzinfo=UTC)
+
+
+def month_containing(moment: datetime) -> Window:
+    """The UTC calendar month holding `moment`, labelled like 2026-11."""
+    moment = _utc(moment)
+    start = _month_start(moment.year, moment.month)
+    end = _month_start(moment.year + moment.month // 12, moment.month % 12 + 1)
+    return Window(kind=MONTH, label=f"{moment.year}-{moment.month:02d}", start=start, end=end)
+
+
+def month_parse(label: str) -> Window:
+    """The month named `label` (2026-11); ValueError if it is not one."""
+    match = _MONTH_LABEL.match(label)
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 1:
+        raise ValueError(f"month must look like 2026-11, got {label!r}")
+    return month_containing(_month_start(int(match.group(1)), int(match.group(2))))
+
+
+def window_expire_at(window: Window, *, retention: timedelta) -> datetime | None:
+    """When Redis drops a period's board: `retention` after it ends (never for all-time)."""
     if window.kind == ALL:
         return None
-    return window.end + timedelta(weeks=retention_weeks)
+    return window.end + retention

@@ -1,6 +1,7 @@
 """Reads of the leaderboard app: top-N pages, "my rank" with the learners around, any learner's rank."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -10,89 +11,163 @@ from config.exceptions import InvalidInput, NotFound
 from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.documents import LeaderboardSettings
+from leaderboard.privacy import ANONYMOUS_NAME
 from leaderboard.scoring import (
     ALL,
     ALL_TIME,
     COMPETITION,
+    COURSE_SCALE,
+    DAY,
+    DENSE,
+    DISTINCT,
+    GLOBAL_SCALE,
+    MONTH,
+    PERIOD_KINDS,
+    SEASON,
+    TIME_BITS,
+    WEEK,
+    Scale,
     Window,
     composite_decode,
+    day_parse,
+    lua_for,
+    month_parse,
     percentile,
     points_from_cents,
     slice_ranks,
     week_parse,
 )
-from leaderboard.windows import current_week, window_expiry
-from learning.selectors import object_id_parse, profiles_get_many
+from leaderboard.seasons import season_window
+from leaderboard.windows import period_containing, window_expiry
+from learning.selectors import enrolled_user_ids_among, object_id_parse, profiles_get_many
 
-# Shared by both scripts: how many members have strictly more points than composite `s`.
+# Shared by both scripts: how many members have strictly more points than composite `s`, and
+# how many distinct point values above it the board holds (dense ranks).
 _HIGHER = """
+local function cents_of(s) return math.floor(tonumber(s) / 2147483648) end
 local function higher(s)
-  local cents = math.floor(tonumber(s) / 2147483648)
-  return redis.call('ZCOUNT', KEYS[1], string.format('%.0f', (cents + 1) * 2147483648), '+inf')
+  return redis.call('ZCOUNT', KEYS[1], string.format('%.0f', (cents_of(s) + 1) * 2147483648), '+inf')
+end
+local function levels_higher(s)
+  return redis.call('ZCOUNT', KEYS[4], string.format('(%.0f', cents_of(s)), '+inf')
+end
+local function anonymous_of(page)
+  local flags = {}
+  for i = 1, #page, 2 do flags[#flags + 1] = redis.call('SISMEMBER', KEYS[6], page[i]) end
+  return flags
+end
+local function first_higher_of(mode, page)
+  if #page == 0 then return 0 end
+  if mode == 'competition' then return higher(page[2]) end
+  if mode == 'dense' then return levels_higher(page[2]) end
+  return 0
 end
 """
 
 # One round trip: board size, whether the board exists, the ranking mode, one page and, for
-# competition ranks, how many members are above the page's first entry.
+# competition and dense ranks, how many members (values) are above the page's first entry.
 _PAGE_SCRIPT = _HIGHER + """
 local count = redis.call('ZCARD', KEYS[1])
 local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
 local page = redis.call('ZREVRANGE', KEYS[1], ARGV[1], tonumber(ARGV[1]) + tonumber(ARGV[2]) - 1, 'WITHSCORES')
-local first_higher = 0
-if mode == 'competition' and #page > 0 then first_higher = higher(page[2]) end
-return {present and 1 or 0, count, mode, page, first_higher}
+return {present and 1 or 0, count, mode, page, first_higher_of(mode, page), anonymous_of(page)}
 """
 
 # One round trip for "my rank": ZREVRANK + ZSCORE (Redis 7.0 has no ZREVRANK WITHSCORE), then
-# the K learners above and below, which depend on the rank.
+# the K learners above and below, which depend on the rank. A hidden learner (KEYS[5]) is not on
+# the board: their position is where their score would put them, and the K above and K below
+# are the learners listed around that place.
 _ME_SCRIPT = _HIGHER + """
 local count = redis.call('ZCARD', KEYS[1])
 local present = count > 0 or redis.call('EXISTS', KEYS[2]) == 1
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[3]
 local pos = redis.call('ZREVRANK', KEYS[1], ARGV[1])
-if not pos then return {present and 1 or 0, count, mode, -1} end
-local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local around = tonumber(ARGV[2])
-local start = math.max(pos - around, 0)
-local page = redis.call('ZREVRANGE', KEYS[1], start, pos + around, 'WITHSCORES')
-local me_higher, first_higher = 0, 0
-if mode == 'competition' then
-  me_higher = higher(score)
-  first_higher = higher(page[2])
+local hidden, score, around = 0, nil, tonumber(ARGV[2])
+local stop
+if pos then
+  score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+  stop = pos + around
+else
+  score = redis.call('ZSCORE', KEYS[5], ARGV[1])
+  if not score then return {present and 1 or 0, count, mode, -1} end
+  hidden = 1
+  pos = redis.call('ZCOUNT', KEYS[1], '(' .. score, '+inf')
+  stop = pos + around - 1
 end
-return {present and 1 or 0, count, mode, pos, score, start, page, me_higher, first_higher}
+local start = math.max(pos - around, 0)
+local page = {}
+if stop >= start then page = redis.call('ZREVRANGE', KEYS[1], start, stop, 'WITHSCORES') end
+local me_higher, me_levels = 0, 0
+if mode ~= 'distinct' then me_higher = higher(score) end
+if mode == 'dense' then me_levels = levels_higher(score) end
+return {present and 1 or 0, count, mode, pos, score, start, page, me_higher,
+        first_higher_of(mode, page), hidden, me_levels, anonymous_of(page)}
 """
 
 
-def window_resolve(*, window: str = ALL, week: str | None = None, now: datetime | None = None) -> Window:
-    """The board a request names: all-time, this week, or a past week still kept."""
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a board: anonymous learners' ids show only to themselves and to staff."""
+
+    user_id: int
+    is_staff: bool = False
+
+    def may_see(self, user_id: int) -> bool:
+        return self.is_staff or self.user_id == user_id
+
+
+def window_resolve(*, window: str = ALL, week: str | None = None, day: str | None = None,
+                   month: str | None = None, season: str | None = None,
+                   course_id: str | None = None, now: datetime | None = None) -> Window:
+    """The board a request names: all-time, a day, week or month (the current one by default),
+    or a season of the course. Whether a finished period is still readable is the reader's
+    business (the Redis board, else its archive)."""
+    labels = {WEEK: week, DAY: day, MONTH: month, SEASON: season}
+    for kind, label in labels.items():
+        if label and kind != window:
+            raise InvalidInput(f"{kind} applies to window={kind} only", code="invalid_window")
     if window == ALL:
-        if week:
-            raise InvalidInput("week applies to window=week only", code="invalid_window")
         return ALL_TIME
-    if window != "week":
-        raise InvalidInput("window must be 'all' or 'week'", code="invalid_window")
+    if window not in PERIOD_KINDS:
+        raise InvalidInput("window must be 'all', 'day', 'week', 'month' or 'season'",
+                           code="invalid_window")
     now = now or timezone.now()
-    this_week = current_week(now=now)
-    if not week:
-        return this_week
+    if window == SEASON:
+        if not season:
+            raise InvalidInput("window=season needs season=<season id>", code="invalid_window")
+        chosen = season_window(season_id=season, course_id=course_id)
+        if chosen.start > now:
+            raise InvalidInput("this season has not started yet", code="invalid_season")
+        return chosen
+    current = period_containing(window, now)
+    label = labels[window]
+    if not label:
+        return current
     try:
-        chosen = week_parse(week, start_weekday=settings.LEADERBOARD_WEEK_START)
+        chosen = {WEEK: lambda: week_parse(label, start_weekday=settings.LEADERBOARD_WEEK_START),
+                  DAY: lambda: day_parse(label), MONTH: lambda: month_parse(label)}[window]()
     except ValueError as exc:
-        raise InvalidInput(str(exc), code="invalid_week") from exc
-    if chosen.start > this_week.start:
-        raise InvalidInput(f"{week} has not started yet (this week is {this_week.label})",
-                           code="invalid_week")
-    retention = settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS
-    if window_expiry(chosen) <= now:
-        raise NotFound(f"{week} is older than the {retention}-week retention of weekly boards",
-                       code="week_expired")
+        raise InvalidInput(str(exc), code=f"invalid_{window}") from exc
+    if chosen.start > current.start:
+        raise InvalidInput(f"{label} has not started yet (the current {window} is "
+                           f"{current.label})", code=f"invalid_{window}")
     return chosen
+
+
+def window_expired_check(*, window: Window, now: datetime | None = None) -> None:
+    """404 `<kind>_expired` when a finished period's board is past its Redis retention (callers
+    look for its archive first)."""
+    expiry = window_expiry(window)
+    if expiry is not None and expiry <= (now or timezone.now()):
+        raise NotFound(f"{window.label} is older than the retention of {window.kind} boards and "
+                       "was not archived", code=f"{window.kind}_expired")
 
 
 def leaderboard_config_get(*, course_id: str) -> dict:
     """The course's ranking mode and whether it overrides the global setting."""
+    if course_id == keys.GLOBAL_ID:
+        return {"course_id": None, "ranking": settings.LEADERBOARD_RANKING, "ranking_override": None}
     doc = LeaderboardSettings._get_collection().find_one(
         {"course_id": object_id_parse(course_id, what="course_id")}, {"ranking": 1})
     override = (doc or {}).get("ranking")
@@ -100,10 +175,19 @@ def leaderboard_config_get(*, course_id: str) -> dict:
             "ranking_override": override}
 
 
+def scale_of(course_id: str) -> Scale:
+    """How the board's scores are packed (the global board sums courses: more points)."""
+    return GLOBAL_SCALE if course_id == keys.GLOBAL_ID else COURSE_SCALE
+
+
 def _script_run(script: str, course_id: str, window: Window, args: list) -> list:
     name = window.name
-    return redis_client().eval(script, 3, keys.board_key(course_id, name),
+    if course_id == keys.GLOBAL_ID:
+        script = lua_for(script, GLOBAL_SCALE)
+    return redis_client().eval(script, 6, keys.board_key(course_id, name),
                                keys.empty_marker_key(course_id, name), keys.config_key(course_id),
+                               keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
+                               keys.anonymous_key(course_id, name),
                                *args, settings.LEADERBOARD_RANKING)
 
 
@@ -119,62 +203,170 @@ def board_header_get(*, course_id: str, window: Window) -> dict:
 
 
 def _header(course_id: str, window: Window, mode: bytes | str, count: int) -> dict:
-    return {"course_id": course_id, "window": window.kind, "week": window.label,
+    return {"course_id": None if course_id == keys.GLOBAL_ID else course_id,
+            "window": window.kind, "week": window.label if window.kind == WEEK else None,
+            "period": window.label, "group": window.group, "archived": False,
             "ranking": mode.decode() if isinstance(mode, bytes) else mode, "count": count}
 
 
-def leaderboard_page(*, course_id: str, limit: int, offset: int,
-                     window: Window = ALL_TIME) -> dict | None:
-    """Top learners from `offset`: 1 Redis round trip and 1 batched MongoDB profile read; None
-    when the board is missing."""
+def leaderboard_page(*, course_id: str, limit: int, offset: int, window: Window = ALL_TIME,
+                     viewer: Viewer | None = None) -> dict | None:
+    """Top learners from `offset`: 1 Redis round trip and 2 batched MongoDB reads (profiles,
+    anonymous learners); None when the board is missing."""
     result = _read(_PAGE_SCRIPT, course_id, window, [offset, limit])
     if result is None:
         return None
-    _, count, mode, page, first_higher = result
+    _, count, mode, page, first_higher, flags = result
     return {**_header(course_id, window, mode, count),
-            "results": _entries(page, offset, first_higher, mode)}
+            "results": _entries(page, offset, first_higher, mode, viewer, flags,
+                                scale_of(course_id))}
 
 
-def leaderboard_me(*, course_id: str, user_id: int, around: int,
-                   window: Window = ALL_TIME) -> dict | None:
+def leaderboard_me(*, course_id: str, user_id: int, around: int, window: Window = ALL_TIME,
+                   viewer: Viewer | None = None) -> dict | None:
     """A learner's rank, points and percentile, the board size, and the K learners above and
-    below; None when the board is missing."""
+    below; None when the board is missing. A hidden learner is told where they stand too."""
     result = _read(_ME_SCRIPT, course_id, window, [str(user_id), around])
     if result is None:
         return None
     header = {**_header(course_id, window, result[2], result[1]), "user_id": user_id}
     if result[3] < 0:
         return {**header, "rank": None, "score": None, "percentile": None, "reached_at": None,
-                "around": []}
-    _, count, mode, pos, score, start, page, me_higher, first_higher = result
-    cents, reached_at = composite_decode(score)
-    rank = me_higher + 1 if _mode(mode) == COMPETITION else pos + 1
+                "hidden": False, "around": []}
+    (_, count, mode, pos, score, start, page, me_higher, first_higher, hidden, me_levels,
+     flags) = result
+    cents, reached_at = composite_decode(score, scale_of(course_id))
+    mode = _mode(mode)
+    rank = {COMPETITION: me_higher + 1, DENSE: me_levels + 1}.get(mode, pos + 1)
+    # Dense rank numbers say nothing of how many are above: the share uses the members above.
+    share_rank = me_higher + 1 if mode == DENSE else rank
     return {**header, "rank": rank, "score": points_from_cents(cents),
-            "percentile": percentile(rank=rank, count=count),
-            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
-            "around": _entries(page, start, first_higher, mode)}
+            "percentile": percentile(rank=share_rank, count=count + hidden),
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"), "hidden": bool(hidden),
+            "around": _entries(page, start, first_higher, mode, viewer, flags,
+                               scale_of(course_id))}
 
 
 def _mode(mode: bytes | str) -> str:
     return mode.decode() if isinstance(mode, bytes) else mode
 
 
-def _entries(flat: list, start: int, first_higher: int, mode: bytes | str) -> list[dict]:
-    """Ranked entries for a slice of the board, hydrated with one batched profile read."""
+def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
+             viewer: Viewer | None, flags: list, scale: Scale = COURSE_SCALE) -> list[dict]:
+    """Ranked entries for a slice of the board, hydrated with one batched profile read; learners
+    flagged anonymous (`flags`, from the board's anonymous set) show no name, avatar or id (but
+    to themselves and staff)."""
     user_ids = [int(flat[i]) for i in range(0, len(flat), 2)]
-    decoded = [composite_decode(flat[i]) for i in range(1, len(flat), 2)]
+    decoded = [composite_decode(flat[i], scale) for i in range(1, len(flat), 2)]
     ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
                         first_higher=int(first_higher), mode=_mode(mode))
-    profiles = profiles_get_many(user_ids=user_ids)
+    anonymous = {user_id for user_id, flag in zip(user_ids, flags, strict=True) if int(flag)}
+    profiles = profiles_get_many(user_ids=[u for u in user_ids if u not in anonymous])
     entries = []
     for user_id, rank, (cents, reached_at) in zip(user_ids, ranks, decoded, strict=True):
-        profile = profiles.get(user_id, {})
+        profile = {} if user_id in anonymous else profiles.get(user_id, {})
+        known = user_id not in anonymous or (viewer is not None and viewer.may_see(user_id))
         entries.append({
             "rank": rank,
-            "user_id": user_id,
+            "user_id": user_id if known else None,
             "score": points_from_cents(cents),
-            "display_name": profile.get("display_name"),
+            "display_name": ANONYMOUS_NAME if user_id in anonymous else profile.get("display_name"),
             "avatar_url": profile.get("avatar_url") or None,
+            "anonymous": user_id in anonymous,
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
         })
     return entries
+
+
+def users_check(*, course_id: str, user_ids: list[int], caller_id: int) -> list[int]:
+    """The learners a friends ranking names, deduplicated, with the caller; every one must be
+    enrolled in the course (else 400 naming them)."""
+    chosen = list(dict.fromkeys([*user_ids, caller_id]))
+    if len(user_ids) > settings.LEADERBOARD_MAX_USERS:
+        raise InvalidInput(f"users names at most {settings.LEADERBOARD_MAX_USERS} learners",
+                           code="too_many_users")
+    others = [u for u in chosen if u != caller_id]
+    unknown = sorted(set(others) - enrolled_user_ids_among(course_id=course_id, user_ids=others))
+    if unknown:
+        raise InvalidInput("users must be learners enrolled in the course; not enrolled: "
+                           + ", ".join(map(str, unknown[:20])), code="users_not_enrolled")
+    return chosen
+
+
+def _users_ranked(course_id: str, window: Window, user_ids: list[int], caller_id: int,
+                  viewer: Viewer | None) -> dict | None:
+    """The given learners' scores in one pipelined round trip (ZMSCORE), ranked among themselves
+    in the board's order; None when the board is missing. A hidden caller is not in `ranked`:
+    `caller_hidden` holds their composite."""
+    name = window.name
+    pipe = redis_client().pipeline(transaction=False)
+    pipe.exists(keys.board_key(course_id, name), keys.empty_marker_key(course_id, name))
+    pipe.hget(keys.config_key(course_id), "ranking")
+    pipe.zmscore(keys.board_key(course_id, name), [str(u) for u in user_ids])
+    pipe.zscore(keys.hidden_key(course_id, name), str(caller_id))
+    pipe.smismember(keys.anonymous_key(course_id, name), [str(u) for u in user_ids])
+    present, mode, scores, caller_hidden, flags = pipe.execute()
+    if not present:
+        return None
+    mode = _mode(mode or settings.LEADERBOARD_RANKING)
+    scored = [(int(s), u) for u, s in zip(user_ids, scores, strict=True) if s is not None]
+    anonymous = {u for u, flag in zip(user_ids, flags, strict=True) if flag}
+    # The board's order: higher composite first, equal ones by member (the id string) descending.
+    scored.sort(key=lambda pair: (pair[0], str(pair[1])), reverse=True)
+    return {"mode": mode, "scored": scored, "anonymous": anonymous,
+            "caller_hidden": None if caller_hidden is None else int(caller_hidden)}
+
+
+def _slice_entries(found: dict, start: int, stop: int, viewer: Viewer | None) -> list[dict]:
+    """Entries start..stop-1 of a ranking among given learners (only those are hydrated)."""
+    scored, mode = found["scored"], found["mode"]
+    part = scored[start:stop]
+    if not part:
+        return []
+    first = part[0][0] >> TIME_BITS
+    higher = [score >> TIME_BITS for score, _ in scored[:start] if score >> TIME_BITS > first]
+    first_higher = len(set(higher)) if mode == DENSE else len(higher)
+    return _entries([x for score, user in part for x in (user, score)], start, first_higher, mode,
+                    viewer, [user in found["anonymous"] for _, user in part])
+
+
+def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: int, limit: int,
+                           offset: int, window: Window = ALL_TIME,
+                           viewer: Viewer | None = None) -> dict | None:
+    """A page of the given learners (and the caller) ranked among themselves; None when the
+    board is missing."""
+    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
+    if found is None:
+        return None
+    return {**_header(course_id, window, found["mode"], len(found["scored"])),
+            "results": _slice_entries(found, offset, offset + limit, viewer)}
+
+
+def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int, around: int,
+                         window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict | None:
+    """The caller's rank among the given learners, with those around; None when the board is
+    missing. A hidden caller is told where their score would put them."""
+    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
+    if found is None:
+        return None
+    scored, mode = found["scored"], found["mode"]
+    header = {**_header(course_id, window, mode, len(scored)), "user_id": caller_id}
+    hidden = found["caller_hidden"] is not None
+    if hidden:
+        composite = found["caller_hidden"]
+        index = sum(1 for score, _ in scored if score > composite)
+    else:
+        index = next((i for i, (_, u) in enumerate(scored) if u == caller_id), None)
+        if index is None:
+            return {**header, "rank": None, "score": None, "percentile": None,
+                    "reached_at": None, "hidden": False, "around": []}
+        composite = scored[index][0]
+    cents, reached_at = composite_decode(composite)
+    higher = [c for c in (composite_decode(score)[0] for score, _ in scored) if c > cents]
+    rank = {COMPETITION: len(higher) + 1, DENSE: len(set(higher)) + 1}.get(mode, index + 1)
+    share_rank = index + 1 if mode == DISTINCT else len(higher) + 1
+    stop = index + around + (0 if hidden else 1)
+    return {**header, "rank": rank, "score": points_from_cents(cents),
+            "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
+            "percentile": percentile(rank=share_rank, count=len(scored) + hidden),
+            "hidden": hidden, "around": _slice_entries(found, max(index - around, 0), stop, viewer)}

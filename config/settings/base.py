@@ -277,7 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prebuild-weekly-boards": {
         "task": task_names.PREBUILD_WEEKLY_BOARDS,
-        "schedule": crontab(minute="15"),  # hourly; it acts in the hours before a week starts
+        # hourly; it acts in the hours before a day, week, month or season starts
+        "schedule": crontab(minute="15"),
     },
     "reveal-due-marks": {
         "task": task_names.REVEAL_DUE_MARKS,
@@ -290,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-webhooks": {
         "task": task_names.DELIVER_DUE_WEBHOOKS,
         "schedule": env_int("WEBHOOK_SWEEP_SECONDS", 30),
+    },
+    "archive-leaderboards": {
+        "task": task_names.ARCHIVE_LEADERBOARDS,
+        "schedule": crontab(minute="45"),  # hourly: finished days, weeks, months, seasons
     },
 }
 
@@ -357,15 +362,30 @@ MAX_COURSE_ITEMS = env_int("MAX_COURSE_ITEMS", 10_000)
 LEADERBOARD_DEFAULT_LIMIT = 10
 LEADERBOARD_MAX_LIMIT = 100
 LEADERBOARD_AROUND = env_int("LEADERBOARD_AROUND", 2)
-# Rank numbers: "distinct" (1, 2, 3 in board order) or "competition" (1, 1, 3); a course may
+# Most learners one friends ranking (?users=ID,ID,…) may name.
+LEADERBOARD_MAX_USERS = 500
+# Most members one group request (create, add, remove) may name.
+LEADERBOARD_GROUP_MAX_BATCH = env_int("LEADERBOARD_GROUP_MAX_BATCH", 10_000)
+# Rank numbers: "distinct" (1, 2, 3 in board order), "competition" (1, 1, 3) or "dense"
+# (1, 1, 2); a course may
 # override it (PUT /api/v1/courses/{id}/leaderboard/config/).
-LEADERBOARD_RANKING = env_choice("LEADERBOARD_RANKING", "distinct", ("distinct", "competition"))
+LEADERBOARD_RANKING = env_choice("LEADERBOARD_RANKING", "distinct",
+                                 ("distinct", "competition", "dense"))
 # Weekly boards start at 00:00 UTC on this weekday (0 = Monday ... 6 = Sunday).
 LEADERBOARD_WEEK_START = env_int("LEADERBOARD_WEEK_START", 0)
 if not 0 <= LEADERBOARD_WEEK_START <= 6:
     raise ImproperlyConfigured("LEADERBOARD_WEEK_START must be 0 (Monday) to 6 (Sunday)")
 # Past weeks stay readable this many weeks after they end; then Redis expires them.
 LEADERBOARD_WEEKLY_RETENTION_WEEKS = env_int("LEADERBOARD_WEEKLY_RETENTION_WEEKS", 8)
+# The same for daily boards (days), monthly boards (months) and seasons (days); finished
+# periods are archived in MongoDB and stay readable there after Redis dropped them.
+LEADERBOARD_DAILY_RETENTION_DAYS = env_int("LEADERBOARD_DAILY_RETENTION_DAYS", 14)
+LEADERBOARD_MONTHLY_RETENTION_MONTHS = env_int("LEADERBOARD_MONTHLY_RETENTION_MONTHS", 3)
+LEADERBOARD_SEASON_RETENTION_DAYS = env_int("LEADERBOARD_SEASON_RETENTION_DAYS", 30)
+# A finished period is archived this long after it ended (late updates land first); the
+# archive keeps the top LEADERBOARD_ARCHIVE_TOP entries and every learner's final rank.
+LEADERBOARD_ARCHIVE_GRACE_MINUTES = env_int("LEADERBOARD_ARCHIVE_GRACE_MINUTES", 60)
+LEADERBOARD_ARCHIVE_TOP = env_int("LEADERBOARD_ARCHIVE_TOP", 100)
 # Members per ZADD when a rebuild writes its temporary key (pipelined, 10 commands per trip).
 LEADERBOARD_REBUILD_BATCH = env_int("LEADERBOARD_REBUILD_BATCH", 5000)
 # A rebuild holds its lock as a lease, renewed while it runs: a killed rebuild frees the board

@@ -7,6 +7,7 @@ import pytest
 
 from leaderboard.scoring import (
     COMPETITION,
+    DENSE,
     DISTINCT,
     EPOCH,
     MAX_CENTS,
@@ -79,6 +80,13 @@ def test_competition_ranks_share_the_number_of_the_first_tied_learner():
     assert slice_ranks(start=4, cents=[8, 1], first_higher=2, mode=COMPETITION) == [3, 6]
 
 
+def test_dense_ranks_give_the_next_value_the_next_number():
+    assert slice_ranks(start=0, cents=[9, 9, 8, 8, 8, 1], first_higher=0, mode=DENSE) == [
+        1, 1, 2, 2, 2, 3]
+    # A page inside a tie: first_higher counts the distinct values above its first entry.
+    assert slice_ranks(start=4, cents=[8, 1], first_higher=1, mode=DENSE) == [2, 3]
+
+
 def test_percentile_is_the_share_ranked_at_or_below():
     assert percentile(rank=1, count=4) == 100.0
     assert percentile(rank=4, count=4) == 25.0
@@ -113,4 +121,4 @@ def test_bad_week_names_are_refused(label):
 
 def test_weekly_boards_expire_after_the_retention_period():
     week = week_parse("2026-W48")
-    assert window_expire_at(week, retention_weeks=8) == week.end + timedelta(weeks=8)
+    assert window_expire_at(week, retention=timedelta(weeks=8)) == week.end + timedelta(weeks=8)

@@ -10,7 +10,7 @@ from django.conf import settings as django_settings
 
 from config.exceptions import InvalidInput, NotFound
 from leaderboard import keys
-from leaderboard.selectors import window_resolve
+from leaderboard.selectors import window_expired_check, window_resolve
 from leaderboard.services import (
     leaderboard_user_score_update,
 )
@@ -64,7 +64,7 @@ def test_weekly_boards_expire_after_the_retention_period(course, attempt, settin
     # A week past the retention period is gone; a week not yet started does not exist.
     old = current_week(now=week.start - timedelta(weeks=settings.LEADERBOARD_WEEKLY_RETENTION_WEEKS + 1))
     with pytest.raises(NotFound, match="retention"):
-        window_resolve(window="week", week=old.label)
+        window_expired_check(window=window_resolve(window="week", week=old.label))
     upcoming = current_week(now=week.end + timedelta(days=1))
     with pytest.raises(InvalidInput, match="not started"):
         window_resolve(window="week", week=upcoming.label)

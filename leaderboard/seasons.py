@@ -1,0 +1,87 @@
+"""Seasons: staff-defined periods of a course with boards of their own (reads and writes)."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from django.utils import timezone
+
+from config.exceptions import Conflict, InvalidInput, NotFound
+from leaderboard.documents import LeaderboardSeason
+from leaderboard.scoring import SEASON, Window
+from learning.selectors import object_id_parse
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _shape(doc: dict) -> dict:
+    return {"id": str(doc["_id"]), "course_id": str(doc["course_id"]), "name": doc["name"],
+            "start": _utc(doc["start"]), "end": _utc(doc["end"])}
+
+
+def _window(doc: dict) -> Window:
+    return Window(kind=SEASON, label=str(doc["_id"]), start=_utc(doc["start"]), end=_utc(doc["end"]))
+
+
+def season_window(*, season_id: str, course_id: str | None = None) -> Window:
+    """The board window of a season (of the course, when given); 404 if there is none."""
+    try:
+        query: dict = {"_id": ObjectId(season_id)}
+    except (InvalidId, TypeError) as exc:
+        raise InvalidInput("season must be a 24-character hex id", code="invalid_id") from exc
+    if course_id is not None:
+        query["course_id"] = object_id_parse(course_id, what="course_id")
+    doc = LeaderboardSeason._get_collection().find_one(query)
+    if doc is None:
+        raise NotFound(f"Season {season_id} not found", code="season_not_found")
+    return _window(doc)
+
+
+def seasons_list(*, course_id: str) -> list[dict]:
+    """The course's seasons, earliest first."""
+    cursor = LeaderboardSeason._get_collection().find(
+        {"course_id": object_id_parse(course_id, what="course_id")}).sort("start", 1)
+    return [_shape(d) for d in cursor]
+
+
+def season_windows_live(*, course_id: str, now: datetime | None = None,
+                        late: timedelta = timedelta(days=1)) -> list[Window]:
+    """Seasons an update writes: the one running now, and one that ended less than `late` ago."""
+    now = now or timezone.now()
+    cursor = LeaderboardSeason._get_collection().find(
+        {"course_id": ObjectId(course_id), "start": {"$lte": now}, "end": {"$gt": now - late}})
+    return [_window(d) for d in cursor]
+
+
+def seasons_starting(*, course_id: str, now: datetime, within: timedelta) -> list[Window]:
+    """Seasons of the course that start within `within` from now (beat pre-builds them)."""
+    cursor = LeaderboardSeason._get_collection().find(
+        {"course_id": ObjectId(course_id), "start": {"$gt": now, "$lte": now + within}})
+    return [_window(d) for d in cursor]
+
+
+def seasons_ended(*, course_id: str, since: datetime, until: datetime) -> list[Window]:
+    """Seasons of the course that ended in [since, until)."""
+    cursor = LeaderboardSeason._get_collection().find(
+        {"course_id": ObjectId(course_id), "end": {"$gte": since, "$lt": until}})
+    return [_window(d) for d in cursor]
+
+
+def season_create(*, course_id: str, name: str, start: datetime, end: datetime, by: int) -> dict:
+    """A new season of the course; 400 unless start < end, 409 `season_overlap` if it overlaps."""
+    start, end = _utc(start), _utc(end)
+    if start >= end:
+        raise InvalidInput("a season must end after it starts", code="invalid_season")
+    course = object_id_parse(course_id, what="course_id")
+    clash = LeaderboardSeason._get_collection().find_one(
+        {"course_id": course, "start": {"$lt": end}, "end": {"$gt": start}})
+    if clash:
+        raise Conflict(f"overlaps season {clash['name']!r} ({_utc(clash['start']).isoformat()} – "
+                       f"{_utc(clash['end']).isoformat()})", code="season_overlap")
+    inserted = LeaderboardSeason._get_collection().insert_one(
+        {"course_id": course, "name": name, "start": start, "end": end, "created_by": by,
+         "created_at": timezone.now()}).inserted_id
+    return _shape(LeaderboardSeason._get_collection().find_one({"_id": inserted}))

@@ -1,0 +1,154 @@
+"""Periods: day and month boards beside all-time and weekly ones, staff seasons, and archives of
+finished periods readable after Redis dropped their boards — over HTTP with a real worker."""
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+from django.conf import settings
+from django.test import Client
+
+from config.celery import app as celery_app
+from leaderboard import keys
+from leaderboard.documents import LeaderboardArchive
+from leaderboard.scoring import day_containing, month_containing
+from leaderboard.windows import current_periods
+from tests.conftest import wait_until
+
+pytestmark = [pytest.mark.flow, pytest.mark.django_db]
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def test_day_and_month_boards_follow_updates_and_name_their_period(graded_board):
+    ids, url = graded_board.ids, graded_board.url
+    today, month = day_containing(datetime.now(UTC)), month_containing(datetime.now(UTC))
+    expected = [(1, ids["ada"], 10), (2, ids["bob"], 8), (3, ids["cy"], 8), (4, ids["dee"], 5)]
+    for window, period in (("day", today.label), ("month", month.label)):
+        graded_board.becomes(expected, window=window)
+        body = graded_board.staff.get(url, {"window": window}).json()
+        assert (body["window"], body["period"], body["archived"]) == (window, period, False)
+        assert graded_board.rows(**{window: period}) == expected  # named explicitly
+    graded_board.grade("dee", 11)  # the update path writes today's and this month's boards
+    graded_board.becomes([(1, ids["dee"], 11), (2, ids["ada"], 10), (3, ids["bob"], 8),
+                          (4, ids["cy"], 8)], window="day")
+    graded_board.becomes([(1, ids["dee"], 11), (2, ids["ada"], 10), (3, ids["bob"], 8),
+                          (4, ids["cy"], 8)], window="month")
+    me = graded_board.clients["dee"].get(url + "me/", {"window": "month"}).json()
+    assert (me["rank"], me["period"]) == (1, month.label)
+    # A past day with no attempts is an empty board; a future one, bad labels: 400; past the
+    # retention with no archive: 404.
+    yesterday = day_containing(today.start - timedelta(hours=1)).label
+    wait_until(lambda: graded_board.staff.get(url, {"day": yesterday}).json()["rebuilding"] is False)
+    assert graded_board.staff.get(url, {"day": yesterday}).json()["count"] == 0
+    client = graded_board.clients["ada"]
+    tomorrow = day_containing(today.end + timedelta(hours=1)).label
+    for params in ({"day": tomorrow}, {"day": "2026-13-01"}, {"day": "29-11-2026"},
+                   {"month": "2026-13"}, {"window": "all", "month": month.label},
+                   {"window": "day", "month": month.label}, {"window": "season"}):
+        response = client.get(url, params)
+        assert response.status_code == 400, (params, response.content)
+        assert response.json()["code"]
+    old = day_containing(today.start - timedelta(days=settings.LEADERBOARD_DAILY_RETENTION_DAYS + 2))
+    gone = client.get(url, {"day": old.label})
+    assert gone.status_code == 404 and gone.json()["code"] == "day_expired"
+
+
+def test_staff_define_seasons_that_never_overlap_and_each_has_a_board(graded_board):
+    ids, url, staff = graded_board.ids, graded_board.url, graded_board.staff
+    seasons = f"/api/v1/courses/{graded_board.course}/seasons/"
+    now = datetime.now(UTC)
+    body = {"name": "Winter", "start": _iso(now - timedelta(hours=1)),
+            "end": _iso(now + timedelta(days=30))}
+    assert graded_board.clients["ada"].post(seasons, body, format="json").status_code == 403
+    created = staff.post(seasons, body, format="json")
+    assert created.status_code == 201, created.content
+    season = created.json()
+    overlap = staff.post(seasons, {"name": "Clash", "start": _iso(now + timedelta(days=29)),
+                                   "end": _iso(now + timedelta(days=40))}, format="json")
+    assert overlap.status_code == 409 and overlap.json()["code"] == "season_overlap"
+    backwards = staff.post(seasons, {"name": "Back", "start": _iso(now + timedelta(days=50)),
+                                     "end": _iso(now + timedelta(days=40))}, format="json")
+    assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_season"
+    assert staff.post(seasons, {"name": "x"}, format="json").status_code == 400
+    later = staff.post(seasons, {"name": "Spring", "start": _iso(now + timedelta(days=30)),
+                                 "end": _iso(now + timedelta(days=60))}, format="json")
+    assert later.status_code == 201  # touching, not overlapping
+    listed = graded_board.clients["ada"].get(seasons).json()
+    assert [s["name"] for s in listed] == ["Winter", "Spring"]
+
+    expected = [(1, ids["ada"], 10), (2, ids["bob"], 8), (3, ids["cy"], 8), (4, ids["dee"], 5)]
+    graded_board.becomes(expected, window="season", season=season["id"])
+    graded_board.grade("cy", 12)  # written to the running season's board by the update path
+    graded_board.becomes([(1, ids["cy"], 12), (2, ids["ada"], 10), (3, ids["bob"], 8),
+                          (4, ids["dee"], 5)], season=season["id"])
+    body = staff.get(url, {"season": season["id"]}).json()
+    assert (body["window"], body["period"]) == ("season", season["id"])
+    not_started = staff.get(url, {"season": later.json()["id"]})
+    assert not_started.status_code == 400 and not_started.json()["code"] == "invalid_season"
+    unknown = staff.get(url, {"season": "0" * 24})
+    assert unknown.status_code == 404 and unknown.json()["code"] == "season_not_found"
+
+
+def test_a_finished_season_is_archived_and_read_from_the_archive_once_redis_dropped_it(
+        graded_board, make_user, settings):
+    ids, url, staff_client = graded_board.ids, graded_board.url, graded_board.staff
+    seasons = f"/api/v1/courses/{graded_board.course}/seasons/"
+    now = datetime.now(UTC)
+    end = now + timedelta(seconds=3)
+    season = staff_client.post(seasons, {"name": "Sprint", "start": _iso(now - timedelta(days=2)),
+                                         "end": _iso(end)}, format="json").json()
+    graded_board.clients["bob"].put("/api/v1/leaderboard/visibility/", {"visibility": "hidden"},
+                                    format="json")
+    graded_board.becomes([(1, ids["ada"], 10), (2, ids["cy"], 8), (3, ids["dee"], 5)],
+                         season=season["id"])
+    wait_until(lambda: datetime.now(UTC) > end)  # the season is over
+    settings.LEADERBOARD_ARCHIVE_GRACE_MINUTES = 0
+    celery_app.send_task("ARCHIVE_LEADERBOARDS")
+    wait_until(lambda: LeaderboardArchive.objects(window=f"season:{season['id']}").count() == 1)
+    archive = LeaderboardArchive.objects.get(window=f"season:{season['id']}")
+    assert archive.count == 3 and [e["user_id"] for e in archive.top] == [
+        ids["ada"], ids["cy"], ids["dee"]]
+    assert LeaderboardArchive.objects(kind="week").count() == 2  # the last two weeks, too
+    # Redis drops the season's board; reads come from the frozen archive.
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    cache.delete(*keys.board_keys(graded_board.course, f"season:{season['id']}"))
+    page = graded_board.clients["dee"].get(url, {"season": season["id"]}).json()
+    assert page["archived"] is True and page["count"] == 3
+    assert [(r["rank"], r["user_id"], r["score"]) for r in page["results"]] == [
+        (1, ids["ada"], 10), (2, ids["cy"], 8), (3, ids["dee"], 5)]
+    me = graded_board.clients["dee"].get(url + "me/", {"season": season["id"], "around": 1}).json()
+    assert (me["rank"], me["score"], me["archived"], me["percentile"]) == (3, 5, True, 33.3)
+    assert [e["user_id"] for e in me["around"]] == [ids["cy"], ids["dee"]]
+    hidden = graded_board.clients["bob"].get(url + "me/", {"season": season["id"]}).json()
+    assert (hidden["rank"], hidden["hidden"]) == (2, True)  # behind Ada, before Cy (earlier)
+    # Frozen: a later grade does not change the archived board.
+    graded_board.grade("dee", 20)
+    wait_until(lambda: graded_board.rows()[0][1] == ids["dee"])
+    assert graded_board.rows(season=season["id"])[0][1] == ids["ada"]
+    # Shown in the admin.
+    browser = Client()
+    browser.force_login(make_user("admin", staff=True))
+    html = browser.get("/admin/data/leaderboard-archives/").content.decode()
+    assert season["id"] in html and "Sprint" not in html  # listed by period and id
+
+
+def test_beat_prebuilds_the_next_day_week_month_and_season_before_they_start(graded_board,
+                                                                             settings):
+    staff, course = graded_board.staff, graded_board.course
+    now = datetime.now(UTC)
+    season = staff.post(f"/api/v1/courses/{course}/seasons/", {
+        "name": "Next", "start": _iso(now + timedelta(hours=2)),
+        "end": _iso(now + timedelta(days=3))}, format="json").json()
+    settings.LEADERBOARD_PREBUILD_HOURS = 24 * 32  # every next period starts within the horizon
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    upcoming = [p.name for p in current_periods(now=now + timedelta(hours=24 * 32 - 1))
+                if p.start > now]
+    celery_app.send_task("PREBUILD_WEEKLY_BOARDS")
+    names = [*upcoming, f"season:{season['id']}"]
+    wait_until(lambda: all(cache.exists(keys.board_key(course, n), keys.empty_marker_key(course, n))
+                           for n in names))
+    assert {n.split(":")[0] for n in names} == {"day", "week", "month", "season"}
