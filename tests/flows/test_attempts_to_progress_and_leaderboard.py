@@ -109,12 +109,14 @@ def test_attempts_flow_through_the_worker_into_progress_and_leaderboard(staff_cl
     assert [e["user_id"] for e in me["around"]] == [ada_id, bob_id]
     assert cy.get(f"/api/v1/courses/{cid}/leaderboard/me/").json()["rank"] is None
 
-    # Redis holds the seed's cache key per learner and one sorted set for the course.
+    # Redis holds the seed's cache key per learner and one sorted set for the course (beside it,
+    # the board's distinct point values, for dense ranks).
     cache = redis.Redis.from_url(settings.REDIS_URL)
     cached = json.loads(cache.get(f"user:{bob_id}:course:{cid}:progress"))
     assert cached["completion_percent"] == 40.0
     boards = sorted(k.decode() for k in cache.scan_iter(match="leaderboard:*") if cache.type(k) == b"zset")
-    assert boards == [f"leaderboard:{{course:{cid}}}:all"]
+    assert boards == [f"leaderboard:{{course:{cid}}}:all", f"leaderboard:{{course:{cid}}}:all:levels"]
+    assert cache.zrange(boards[1], 0, -1) == [b"1800", b"3200"]
     # Scores are composites (cents × 2^31 + how early); decoded they are the learners' points.
     assert [(member, composite_decode(score)[0]) for member, score
             in cache.zrevrange(boards[0], 0, -1, withscores=True)] == [
