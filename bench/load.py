@@ -327,8 +327,25 @@ class Step:
 
 # --- the CPU baseline ---------------------------------------------------------------------------
 
+def queued_messages(stack: Stack) -> int:
+    """Messages waiting in any queue of the broker (every list in its Redis DB)."""
+    import redis
+
+    broker = redis.Redis.from_url(stack.broker_url)
+    return sum(broker.llen(key) for key in broker.scan_iter(_type="list"))
+
+
+def wait_quiet(stack: Stack, timeout: float = 180) -> None:
+    """Wait until the work a step left behind (board updates, activity, events) has run."""
+    deadline = time.monotonic() + timeout
+    while queued_messages(stack) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    time.sleep(3)  # the last messages run after they leave their list; delayed ones come due
+
+
 def idle_cpu_rate(stack: Stack, seconds: float = 5) -> float:
     """CPU seconds per second the stack uses doing nothing (beat, Flower, heartbeats)."""
+    wait_quiet(stack)
     before, started = stack.cpu_seconds(), time.monotonic()
     time.sleep(seconds)
     return (stack.cpu_seconds() - before) / (time.monotonic() - started)
@@ -363,6 +380,7 @@ def attempt_cpu(stack: Stack, course_id: str, learners: list[Learner], idle_rate
     step = Step(stack, course_id, learners, rate=20, seconds=CPU_SAMPLES / 20, readers=False)
     before, started = stack.cpu_seconds(), time.monotonic()
     result = step.run()
+    wait_quiet(stack)  # every task the attempts caused, not only the recalculation, has run
     elapsed = time.monotonic() - started
     return (stack.cpu_seconds() - before - idle_rate * elapsed) / max(1, result["accepted"])
 

@@ -1,6 +1,8 @@
 """Responses of the progress API: these serializers render them and document them."""
 from __future__ import annotations
 
+import copy
+
 from rest_framework import serializers
 
 from api.fields import IdListField, MarksField
@@ -100,14 +102,21 @@ class ProgressSerializer(serializers.Serializer):
     def get_marks_hidden(self, progress) -> bool:
         return not self.context.get("staff_view") and progress.get("marks_hidden_items", 0) > 0
 
+    def get_fields(self):
+        # Only the fields asked for (`?fields=`) are copied and rendered: a poller asking for one
+        # total no longer pays for the per-item results (DRF deep-copies every declared field,
+        # nested serializers included, for each response).
+        wanted = self.context.get("fields")
+        declared = self._declared_fields
+        return {name: copy.deepcopy(field) for name, field in declared.items()
+                if not wanted or name in wanted}
+
     def to_representation(self, progress):
         if not self.context.get("staff_view"):
             progress = {**progress, "marks_obtained": progress.get("marks_revealed", 0)}
             if progress.get("marks_hidden_items", 0) > 0:  # a grade would show hidden marks
                 progress.update(grade_percent=None, letter=None, passed=None, passed_at=None)
-        body = super().to_representation(progress)
-        fields = self.context.get("fields")
-        return {name: body[name] for name in body if name in fields} if fields else body
+        return super().to_representation(progress)
 
 
 class ProgressReadSerializer(ProgressSerializer):

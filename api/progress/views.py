@@ -23,6 +23,10 @@ from progress.selectors import PROGRESS_ORDERINGS, progress_list, progress_summa
 from progress.services import progress_get_or_recalculate
 
 
+# The names `?fields=` may list (read once: instantiating the serializer copies every field).
+PROGRESS_FIELDS = frozenset(ProgressReadSerializer._declared_fields)
+
+
 class ProgressQuerySerializer(serializers.Serializer):
     """Query of the progress read."""
 
@@ -37,7 +41,7 @@ class ProgressQuerySerializer(serializers.Serializer):
 
     def validate_fields(self, value: str) -> set[str]:
         names = set(value.split(","))
-        unknown = names - set(ProgressReadSerializer().fields)
+        unknown = names - PROGRESS_FIELDS
         if unknown:
             raise serializers.ValidationError(f"Unknown field(s): {', '.join(sorted(unknown))}.")
         return names
