@@ -25,7 +25,12 @@ from leaderboard.services import leaderboard_update_claim, leaderboard_update_qu
 from learning.documents import ContentAttempt
 from learning.outline import ItemSpec, Outline
 from learning.policy import LATE_REFUSE, AttemptPolicy, LatePolicy, item_due, marks_revealed
-from learning.selectors import course_get, course_item_get, course_outline_of, enrollment_get
+from learning.selectors import (
+    course_head_get,
+    course_item_get,
+    course_outline_at,
+    enrollment_get,
+)
 from learning.services import (
     GradedAttempt,
     attempt_followup_done,
@@ -53,10 +58,12 @@ class SubmittedAttempt:
 
 def attempt_submit(*, actor: AbstractBaseUser, course_id: str, data: dict) -> SubmittedAttempt:
     """Validate and store one attempt, then queue progress, leaderboard and activity work."""
-    course = course_get(course_id=course_id)
+    # The course's head and its outline parsed once per version: an attempt never reads or
+    # builds the whole course document.
+    course = course_head_get(course_id=course_id)
     if not course.published and not actor.is_staff:
         raise NotFound(f"Course {course_id} not found")
-    outline = course_outline_of(course=course)
+    outline = course_outline_at(head=course)
     item = course_item_get(outline=outline, item_id=data["content_id"])
     graded = attempt_grade(actor=actor, item=item, data=data)
     enrollment = enrollment_get(user_id=graded.learner_id, course_id=course.id)

@@ -66,20 +66,39 @@ OUTLINE_CACHE_SIZE = 64
 _OUTLINE_CACHE_LOCK = threading.Lock()
 
 
+@dataclass(frozen=True, slots=True)
+class CourseHead:
+    """The few fields of a course that decide which outline to use and who may see it."""
+
+    id: ObjectId
+    published: bool
+    outline_version: int
+
+
+def course_head_get(*, course_id: str | ObjectId) -> CourseHead:
+    """One small read of a course (not its outline), or NotFound."""
+    oid = object_id_parse(course_id, what="course_id")
+    head = Course._get_collection().find_one({"_id": oid}, {"published": 1, "outline_version": 1})
+    if head is None:
+        raise NotFound(f"Course {course_id} not found")
+    return CourseHead(id=oid, published=bool(head.get("published")),
+                      outline_version=head.get("outline_version", 1))
+
+
 def course_outline_get(*, course_id: str | ObjectId) -> Outline:
     """The outline of a course: one small read of its version when this process already parsed
     that version, else one more read of the outline."""
-    oid = object_id_parse(course_id, what="course_id")
-    collection = Course._get_collection()
-    head = collection.find_one({"_id": oid}, {"_id": 0, "outline_version": 1})
-    if head is None:
-        raise NotFound(f"Course {course_id} not found")
-    outline = _outline_cached((str(oid), head.get("outline_version", 1)))
+    return course_outline_at(head=course_head_get(course_id=course_id))
+
+
+def course_outline_at(*, head: CourseHead) -> Outline:
+    """The outline of the version a head names, parsed once per process and version."""
+    outline = _outline_cached((str(head.id), head.outline_version))
     if outline is not None:
         return outline
-    raw = collection.find_one({"_id": oid}, _OUTLINE_PROJECTION)
+    raw = Course._get_collection().find_one({"_id": head.id}, _OUTLINE_PROJECTION)
     if raw is None:
-        raise NotFound(f"Course {course_id} not found")
+        raise NotFound(f"Course {head.id} not found")
     # Keyed by the version of the document actually read (it may have changed in between).
     return _outline_remember(outline_from_document(raw))
 

@@ -22,7 +22,6 @@ from learning.selectors import course_access_check, enrollment_get
 from progress.selectors import PROGRESS_ORDERINGS, progress_list, progress_summary
 from progress.services import progress_get_or_recalculate
 
-
 # The names `?fields=` may list (read once: instantiating the serializer copies every field).
 PROGRESS_FIELDS = frozenset(ProgressReadSerializer._declared_fields)
 
