@@ -30,7 +30,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,9 +42,8 @@ from pathlib import Path
 
 import redis
 
-from bench.load import ADMIN_PASSWORD, LEARNER_PASSWORD, Client, _expect
+from bench.stack import ADMIN_PASSWORD, LEARNER_PASSWORD, Client, Stack, expect, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 LEARNERS = int(os.environ.get("CHAOS_LEARNERS", "8"))
 REDIS_DOWN_SECONDS = float(os.environ.get("CHAOS_REDIS_DOWN_SECONDS", "30"))
 LOAD_SECONDS = float(os.environ.get("CHAOS_LOAD_SECONDS", "6"))
@@ -60,18 +58,12 @@ ITEMS = 60
 QUEUES = ("progress", "rebuild", "analytics", "celery", "unacked", "unacked_index")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class RedisServer:
     """The stack's redis-server, on a port of its own, without persistence: killed, it
     comes back empty."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port, self.workdir = _free_port(), workdir
+        self.port, self.workdir = free_port(), workdir
         self.process: subprocess.Popen | None = None
 
     def client(self, db: int) -> redis.Redis:
@@ -95,67 +87,6 @@ class RedisServer:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait(timeout=10)
-
-
-class Stack:
-    """`make run` in a session of its own, on free ports, using the given Redis."""
-
-    def __init__(self, workdir: Path, redis_port: int) -> None:
-        self.api_port, self.flower_port = _free_port(), _free_port()
-        self.run_dir = workdir / "run"
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-        env.update({
-            "API_PORT": str(self.api_port), "FLOWER_PORT": str(self.flower_port),
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/1",
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "RUN_DIR": str(self.run_dir),
-            "DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
-            "FLOWER_BASIC_AUTH": "admin:chaos-flower-passphrase-7",
-            "THROTTLE_ATTEMPTS": "100000/m", "THROTTLE_LOGIN_ADDRESS": "100000/m",
-            "THROTTLE_USER_CREATE": "100000/h",
-            "PENDING_SWEEP_SECONDS": str(SWEEP_SECONDS),
-            "OUTBOX_REDELIVER_SECONDS": str(REDELIVER_SECONDS),
-            "BEAT_MAX_LOOP_INTERVAL": "1", "REDBEAT_LOCK_TIMEOUT": "10", "STOP_TIMEOUT": "10",
-        })
-        self.log_path = workdir / "stack.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-
-    @property
-    def host(self) -> tuple[str, int]:
-        return "127.0.0.1", self.api_port
-
-    def wait_healthy(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"make run exited ({self.process.returncode}); see {self.log_path}")
-            try:
-                if Client(self.host).call("GET", "/readyz")[0] == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"the stack did not get ready within {timeout}s; see {self.log_path}")
-
-    def pid(self, program: str) -> int:
-        result = subprocess.run(
-            [str(ROOT / ".venv/bin/supervisorctl"), "-c", str(self.run_dir / "supervisord.conf"),
-             "pid", program], capture_output=True, text=True, timeout=30)
-        return int(result.stdout.strip() or 0)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._log.close()
 
 
 # --- learners -----------------------------------------------------------------------------------
@@ -263,13 +194,13 @@ class Chaos:
         self.load: Load | None = None
 
     def setup(self) -> None:
-        self.admin.token = _expect(self.admin.call("POST", "/api/v1/auth/token/", {
+        self.admin.token = expect(self.admin.call("POST", "/api/v1/auth/token/", {
             "username": "admin", "password": ADMIN_PASSWORD}), 200)["token"]
         items = [{"title": f"Video {n}", "kind": "video"} if n % 2 else
                  {"title": f"Quiz {n}", "kind": "quiz", "questions": [
                      {"prompt": "1+1?", "choices": ["2", "3"], "answer": 0, "marks": 1 + n % 5}]}
                  for n in range(ITEMS)]
-        course = _expect(self.admin.call("POST", "/api/v1/courses/", {
+        course = expect(self.admin.call("POST", "/api/v1/courses/", {
             "title": "Chaos", "slug": f"chaos-{random.randrange(10**9)}", "unlock_mode": "open",
             "published": True, "sections": [{"title": "All", "lessons": [
                 {"title": "One", "items": items}]}]}), 201)
@@ -278,14 +209,14 @@ class Chaos:
         learners = []
         for n in range(LEARNERS):
             username = f"chaos{n}-{random.randrange(10**6)}"
-            _expect(self.admin.call("POST", "/api/v1/users/", {
+            expect(self.admin.call("POST", "/api/v1/users/", {
                 "username": username, "password": LEARNER_PASSWORD, "display_name": username}), 201)
-            token = _expect(Client(self.stack.host).call("POST", "/api/v1/auth/token/", {
+            token = expect(Client(self.stack.host).call("POST", "/api/v1/auth/token/", {
                 "username": username, "password": LEARNER_PASSWORD}), 200)["token"]
             # Half the learners spell the course id in upper case: one set of keys all the same.
             spelled = self.course_id.upper() if n % 2 else self.course_id
             path = f"/api/v1/courses/{spelled}/"
-            _expect(Client(self.stack.host, token).call("POST", path + "enroll/"), 201)
+            expect(Client(self.stack.host, token).call("POST", path + "enroll/"), 201)
             learners.append(Learner(token, path, stored))
         self.load = Load(self.stack, learners)
         self.load.start()
@@ -294,7 +225,7 @@ class Chaos:
             learner.baseline_seq = learner.seen_seq = self._seq(learner)
 
     def _seq(self, learner: Learner) -> int:
-        return _expect(Client(self.stack.host, learner.token).call(
+        return expect(Client(self.stack.host, learner.token).call(
             "GET", learner.course_path + "progress/?fields=seq"), 200)["seq"]
 
     def _consistent(self) -> dict | None:
@@ -440,7 +371,9 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="chaos-"))
     server = RedisServer(workdir)
     server.start()
-    stack = Stack(workdir, server.port)
+    stack = Stack(workdir, redis_port=server.port, env={
+        "PENDING_SWEEP_SECONDS": str(SWEEP_SECONDS), "OUTBOX_REDELIVER_SECONDS": str(REDELIVER_SECONDS),
+        "BEAT_MAX_LOOP_INTERVAL": "1", "REDBEAT_LOCK_TIMEOUT": "10", "STOP_TIMEOUT": "10"})
     try:
         print(f"starting the stack (make run; log {stack.log_path}) ...", flush=True)
         stack.wait_healthy()

@@ -19,14 +19,11 @@ Exits 1 when a target fails.
 """
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import queue
 import random
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +32,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.stack import ADMIN_PASSWORD, LEARNER_PASSWORD, ROOT, Client, Stack, expect
+
 RATES = [int(r) for r in os.environ.get("BENCH_RATES", "10,20,30,40,50,60,70,80").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_STEP_SECONDS", "15"))
 LEARNERS = int(os.environ.get("BENCH_LEARNERS", "50"))
@@ -44,131 +42,7 @@ VISIBLE_P95_GOAL = 1.0
 KNEE_GOAL = 60
 CPU_RATIO_GOAL = 2.0
 CPU_SAMPLES = 300
-ADMIN_PASSWORD = "bench-admin-passphrase-7"
-LEARNER_PASSWORD = "bench-learner-passphrase-7"
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PREFILL = os.environ.get("BENCH_PREFILL", "")
-
-
-# --- the stack ----------------------------------------------------------------------------------
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Stack:
-    """`make run` in a session of its own, on free ports and a Redis of its own."""
-
-    def __init__(self, workdir: Path, snapshot: Path | None = None):
-        self.api_port, self.flower_port, redis_port = _free_port(), _free_port(), _free_port()
-        env = {k: v for k, v in os.environ.items()
-               if k not in ("DJANGO_SETTINGS_MODULE", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
-        env.update({
-            "API_PORT": str(self.api_port), "FLOWER_PORT": str(self.flower_port),
-            # Nothing listens there, so scripts/run starts a redis-server under supervisord.
-            "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0",
-            "CELERY_BROKER_URL": f"redis://127.0.0.1:{redis_port}/1",
-            "DATABASE_URL": f"sqlite:///{workdir / 'db.sqlite3'}", "RUN_DIR": str(workdir / "run"),
-            "DJANGO_SUPERUSER_USERNAME": "admin", "DJANGO_SUPERUSER_PASSWORD": ADMIN_PASSWORD,
-            "FLOWER_BASIC_AUTH": "admin:bench-flower-passphrase-7",
-            # The client is one address and its learners submit faster than a person would.
-            "THROTTLE_ATTEMPTS": "100000/m", "THROTTLE_LOGIN_ADDRESS": "100000/m",
-            "THROTTLE_USER_CREATE": "100000/h",
-        })
-        if snapshot:
-            env["EMBEDDED_SNAPSHOT"] = str(snapshot)
-        self.broker_url = env["CELERY_BROKER_URL"]
-        self.log_path = workdir / "stack.log"
-        self._log = self.log_path.open("wb")
-        self.process = subprocess.Popen(["make", "--no-print-directory", "run"], cwd=ROOT, env=env,
-                                        stdout=self._log, stderr=subprocess.STDOUT,
-                                        start_new_session=True)
-
-    @property
-    def host(self) -> tuple[str, int]:
-        return "127.0.0.1", self.api_port
-
-    def wait_healthy(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise SystemExit(f"make run exited ({self.process.returncode}); see {self.log_path}")
-            try:
-                status, _ = Client(self.host).call("GET", "/readyz")
-                if status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        raise SystemExit(f"the stack did not get ready within {timeout}s; see {self.log_path}")
-
-    def cpu_seconds(self) -> float:
-        """CPU time (user + system) of every live process of the stack's session."""
-        total = 0
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/stat") as stat:
-                    fields = stat.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            # After the command: state(0) ppid(1) pgrp(2) session(3) ... utime(11) stime(12)
-            if int(fields[3]) == self.process.pid:
-                total += int(fields[11]) + int(fields[12])
-        return total / CLOCK_TICKS
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
-        self._log.close()
-
-
-# --- HTTP ---------------------------------------------------------------------------------------
-
-class Client:
-    """One keep-alive connection; reconnects when the server closed it."""
-
-    def __init__(self, host: tuple[str, int], token: str | None = None):
-        self.host, self.token = host, token
-        self.conn: http.client.HTTPConnection | None = None
-
-    def call(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Token {self.token}"
-        payload = json.dumps(body).encode() if body is not None else None
-        for attempt in (1, 2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(*self.host, timeout=60)
-            try:
-                self.conn.request(method, path, body=payload, headers=headers)
-                response = self.conn.getresponse()
-                raw = response.read()
-                if response.getheader("Connection", "").lower() == "close":
-                    self.conn.close()
-                    self.conn = None
-                return response.status, (json.loads(raw) if raw.startswith(b"{") else {})
-            except (http.client.HTTPException, ConnectionError):
-                self.conn.close()
-                self.conn = None
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
-
-
-def _expect(result: tuple[int, dict], *statuses: int) -> dict:
-    status, body = result
-    if status not in statuses:
-        raise SystemExit(f"unexpected answer {status}: {json.dumps(body)[:300]}")
-    return body
 
 
 # --- the client app -----------------------------------------------------------------------------
@@ -192,7 +66,7 @@ def course_create(admin: Client, items: int) -> tuple[str, list[str]]:
     lessons = [{"title": f"Lesson {n}", "items": [
         {"title": f"Video {n}.{k}", "kind": "video"} for k in range(20)]}
         for n in range(items // 20)]
-    body = _expect(admin.call("POST", "/api/v1/courses/", {
+    body = expect(admin.call("POST", "/api/v1/courses/", {
         "title": "Load", "slug": f"load-{random.randrange(10**9)}", "unlock_mode": "open",
         "published": True, "sections": [{"title": "All", "lessons": lessons}]}), 201)
     ids = [item["id"] for section in body["sections"] for lesson in section["lessons"]
@@ -204,12 +78,12 @@ def learners_create(stack: Stack, admin: Client, course_id: str, items: list[str
     learners = []
     for n in range(LEARNERS):
         username = f"load{n}-{random.randrange(10**6)}"
-        _expect(admin.call("POST", "/api/v1/users/",
+        expect(admin.call("POST", "/api/v1/users/",
                            {"username": username, "password": LEARNER_PASSWORD,
                             "display_name": username}), 201)
-        token = _expect(Client(stack.host).call("POST", "/api/v1/auth/token/", {
+        token = expect(Client(stack.host).call("POST", "/api/v1/auth/token/", {
             "username": username, "password": LEARNER_PASSWORD}), 200)["token"]
-        _expect(Client(stack.host, token).call("POST", f"/api/v1/courses/{course_id}/enroll/"), 201)
+        expect(Client(stack.host, token).call("POST", f"/api/v1/courses/{course_id}/enroll/"), 201)
         learners.append(Learner(username, token, items))
     return learners
 
@@ -392,7 +266,7 @@ def main() -> int:
         raise SystemExit("redis-server not found: apt-get install -y redis-server")
     workdir = Path(tempfile.mkdtemp(prefix="bench-load-"))
     snapshot = prefill(workdir) if PREFILL else None
-    stack = Stack(workdir, snapshot)
+    stack = Stack(workdir, env={"EMBEDDED_SNAPSHOT": str(snapshot)} if snapshot else None)
     try:
         return _run(stack)
     finally:
@@ -421,7 +295,7 @@ def _run(stack: Stack) -> int:
     print(f"starting the stack (make run; log {stack.log_path}) ...", flush=True)
     stack.wait_healthy()
     admin = Client(stack.host)
-    admin.token = _expect(admin.call("POST", "/api/v1/auth/token/", {
+    admin.token = expect(admin.call("POST", "/api/v1/auth/token/", {
         "username": "admin", "password": ADMIN_PASSWORD}), 200)["token"]
     per_learner = int(sum(RATES) * STEP_SECONDS / LEARNERS) + CPU_SAMPLES // LEARNERS + 40
     course_id, items = course_create(admin, items=20 * (per_learner // 20 + 1))
