@@ -20,7 +20,7 @@ from django.conf import settings
 from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
-from config.redis import redis_client
+from config.redis import script_run
 
 # KEYS[1] the log; ARGV now, window (seconds), limit, a unique member.
 # Returns 0 when let through, else the time of the oldest request still counted.
@@ -56,8 +56,8 @@ class SettingsRateThrottle(SimpleRateThrottle):
             return True
         now = time.time()
         try:
-            oldest = redis_client().eval(_SLIDING_LOG, 1, self.key, repr(now), self.duration,
-                                         self.num_requests, f"{now!r}:{secrets.token_hex(4)}")
+            oldest = script_run(_SLIDING_LOG, [self.key], [repr(now), self.duration,
+                                self.num_requests, f"{now!r}:{secrets.token_hex(4)}"])
         except RedisError as exc:
             logger.warning("throttle %s not checked, the cache is unreachable: %s", self.scope, exc)
             return True

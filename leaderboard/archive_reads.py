@@ -9,7 +9,7 @@ from leaderboard.documents import LeaderboardArchive, LeaderboardArchiveRank
 from leaderboard.privacy import ANONYMOUS_NAME
 from leaderboard.scoring import DENSE, DISTINCT, Window, percentile, points_from_cents
 from leaderboard.selectors import Viewer
-from learning.selectors import object_id_parse, profiles_get_many
+from learning.selectors import object_id_parse, profiles_get_cached
 
 
 def _iso(moment: datetime) -> str:
@@ -25,7 +25,7 @@ def archive_get(*, course_id: str, window: Window) -> dict | None:
 
 
 def archive_entries(rows: list[dict], viewer: Viewer | None) -> list[dict]:
-    profiles = profiles_get_many(user_ids=[r["user_id"] for r in rows if not r["anonymous"]])
+    profiles = profiles_get_cached(user_ids=[r["user_id"] for r in rows if not r["anonymous"]])
     entries = []
     for row in rows:
         user_id, anonymous = row["user_id"], row["anonymous"]

@@ -11,7 +11,7 @@ from datetime import UTC
 
 from bson import ObjectId
 
-from config.redis import redis_client
+from config.redis import script_run
 from leaderboard import keys
 from leaderboard.aggregation import Score, scores_aggregate
 from leaderboard.documents import LeaderboardSettings
@@ -119,12 +119,12 @@ def global_share_write(*, course_id: str, user_id: int, order: str, clock: int,
     share = "" if score is None or weight <= 0 else str(weighted_cents(score[0], weight))
     step = hour_step(score[1]) if score else 0
     board, lock, dirty, empty, hidden_key, levels, counts = _board_keys()
-    return int(redis_client().eval(
-        _GLOBAL_APPLY, 10, keys.global_parts_key(user_id), keys.floors_key(GLOBAL), board, lock,
-        dirty, empty, hidden_key, levels, counts, keys.anonymous_key(GLOBAL, "all"),
-        str(user_id), course_id, order, clock, share, step, "1" if hidden else "0",
-        keys.DIRTY_TTL_SECONDS, GLOBAL_SCALE.max_cents, GLOBAL_SCALE.time_max,
-        "1" if anonymous else "0"))
+    return int(script_run(
+        _GLOBAL_APPLY, [keys.global_parts_key(user_id), keys.floors_key(GLOBAL), board, lock,
+                        dirty, empty, hidden_key, levels, counts, keys.anonymous_key(GLOBAL, "all")],
+        [str(user_id), course_id, order, clock, share, step, "1" if hidden else "0",
+         keys.DIRTY_TTL_SECONDS, GLOBAL_SCALE.max_cents, GLOBAL_SCALE.time_max,
+         "1" if anonymous else "0"]))
 
 
 def global_scores_aggregate(*, user_ids: list[int] | None = None

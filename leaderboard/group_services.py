@@ -17,7 +17,7 @@ from config.exceptions import InvalidInput
 from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember
-from leaderboard.groups import group_get
+from leaderboard.groups import group_get, group_readers_forget
 from leaderboard.scoring import ALL_TIME
 from leaderboard.services import leaderboard_rebuild_request
 from leaderboard.windows import current_periods, update_windows
@@ -107,6 +107,7 @@ def group_members_remove(*, course_id: str, group_id: str, user_ids: list[int]) 
                            code="too_many_members")
     LeaderboardGroupMember._get_collection().delete_many(
         {"group_id": ObjectId(group_id), "user_id": {"$in": list(user_ids)}})
+    group_readers_forget(group_id=group_id)
     return _changed(course_id, group_id)
 
 
@@ -116,6 +117,7 @@ def group_delete(*, course_id: str, group_id: str) -> None:
     oid = ObjectId(group_id)
     LeaderboardGroupMember._get_collection().delete_many({"group_id": oid})
     LeaderboardGroup._get_collection().delete_one({"_id": oid})
+    group_readers_forget(group_id=group_id)
     names = [window.of_group(group_id).name for window in update_windows()]
     redis_client().unlink(*[key for name in names for key in
                             [*keys.board_keys(course_id, name), keys.empty_marker_key(course_id, name)]])

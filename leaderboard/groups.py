@@ -1,7 +1,11 @@
 """Reads of leaderboard groups: who is in which group, and who may read a group's boards."""
 from __future__ import annotations
 
+import threading
+
 from bson import ObjectId
+from cachetools import TTLCache
+from django.conf import settings
 
 from config.exceptions import Forbidden, NotFound
 from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember
@@ -52,6 +56,40 @@ def group_read_check(*, course_id: str, group_id: str, user) -> dict:
         raise Forbidden("Only the group's members and staff may read its boards.",
                         code="not_in_group")
     return group
+
+
+# Group boards this process let a user read lately (boards are polled): a learner removed from a
+# group, or a group deleted, through another process is refused there after at most
+# ACCESS_CACHE_SECONDS, as with courses. Refusals are never kept.
+_readers: TTLCache | None = None
+_readers_lock = threading.Lock()
+
+
+def _granted_readers() -> TTLCache:
+    global _readers
+    ttl = max(settings.ACCESS_CACHE_SECONDS, 0.001)
+    if _readers is None or _readers.ttl != ttl:
+        _readers = TTLCache(maxsize=100_000, ttl=ttl)
+    return _readers
+
+
+def group_board_read_check(*, course_id: str, group_id: str, user) -> None:
+    """group_read_check for board reads: a grant this process gave lately costs no read."""
+    key = (course_id, group_id, "staff" if user.is_staff else user.pk)
+    with _readers_lock:
+        if settings.ACCESS_CACHE_SECONDS > 0 and key in _granted_readers():
+            return
+    group_read_check(course_id=course_id, group_id=group_id, user=user)
+    with _readers_lock:
+        _granted_readers()[key] = True
+
+
+def group_readers_forget(*, group_id: str) -> None:
+    """Close this process's cached grants to a group's boards (members left, or it is gone)."""
+    with _readers_lock:
+        cache = _granted_readers()
+        for key in [k for k in cache if k[1] == group_id]:
+            cache.pop(key, None)
 
 
 def groups_list(*, course_id: str, user) -> list[dict]:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.exceptions import InvalidInput, NotFound
-from config.redis import redis_client
+from config.redis import redis_client, script_run
 from leaderboard import keys
 from leaderboard.documents import LeaderboardSettings
 from leaderboard.privacy import ANONYMOUS_NAME
@@ -39,7 +39,7 @@ from leaderboard.scoring import (
 )
 from leaderboard.seasons import season_window
 from leaderboard.windows import period_containing, window_expiry
-from learning.selectors import enrolled_user_ids_among, object_id_parse, profiles_get_many
+from learning.selectors import enrolled_user_ids_among, object_id_parse, profiles_get_cached
 
 # Shared by both scripts: how many members have strictly more points than composite `s`, and
 # how many distinct point values above it the board holds (dense ranks).
@@ -184,11 +184,11 @@ def _script_run(script: str, course_id: str, window: Window, args: list) -> list
     name = window.name
     if course_id == keys.GLOBAL_ID:
         script = lua_for(script, GLOBAL_SCALE)
-    return redis_client().eval(script, 6, keys.board_key(course_id, name),
+    return script_run(script, [keys.board_key(course_id, name),
                                keys.empty_marker_key(course_id, name), keys.config_key(course_id),
                                keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
-                               keys.anonymous_key(course_id, name),
-                               *args, settings.LEADERBOARD_RANKING)
+                               keys.anonymous_key(course_id, name)],
+                      [*args, settings.LEADERBOARD_RANKING])
 
 
 def _read(script: str, course_id: str, window: Window, args: list) -> list | None:
@@ -261,7 +261,7 @@ def _entries(flat: list, start: int, first_higher: int, mode: bytes | str,
     ranks = slice_ranks(start=start, cents=[cents for cents, _ in decoded],
                         first_higher=int(first_higher), mode=_mode(mode))
     anonymous = {user_id for user_id, flag in zip(user_ids, flags, strict=True) if int(flag)}
-    profiles = profiles_get_many(user_ids=[u for u in user_ids if u not in anonymous])
+    profiles = profiles_get_cached(user_ids=[u for u in user_ids if u not in anonymous])
     entries = []
     for user_id, rank, (cents, reached_at) in zip(user_ids, ranks, decoded, strict=True):
         profile = {} if user_id in anonymous else profiles.get(user_id, {})
@@ -362,7 +362,7 @@ def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int,
                     "reached_at": None, "hidden": False, "around": []}
         composite = scored[index][0]
     cents, reached_at = composite_decode(composite)
-    higher = [c for c in (composite_decode(score)[0] for score, _ in scored) if c > cents]
+    higher = [score >> TIME_BITS for score, _ in scored if score >> TIME_BITS > cents]
     rank = {COMPETITION: len(higher) + 1, DENSE: len(set(higher)) + 1}.get(mode, index + 1)
     share_rank = index + 1 if mode == DISTINCT else len(higher) + 1
     stop = index + around + (0 if hidden else 1)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from config.coalescing import Claim, claims_release, claims_take
 from config.dispatch import DispatchBatch, task_dispatch
 from config.metrics import DRIFT_FOUND, metric_inc
-from config.redis import redis_client
+from config.redis import redis_client, script_run
 from config.task_names import REBUILD_LEADERBOARD, UPDATE_LEADERBOARD
 from leaderboard import keys
 from leaderboard.aggregation import (
@@ -243,7 +243,7 @@ def _scores_apply(*, course_id: str, user_id: int, stamp: Stamp, windows: list[W
         expire_at = window_expiry(window)
         args += [name, "" if score is None else str(_encode(score)),
                  int(expire_at.timestamp()) if expire_at else 0]
-    found = redis_client().eval(_APPLY, len(keys_), *keys_, *args, top_n)
+    found = script_run(_APPLY, keys_, [*args, top_n])
     if isinstance(found, list):
         written, before, after = found
         return int(written), [_text(m) for m in before], [_text(m) for m in after]

@@ -243,7 +243,8 @@ def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -
     oid = object_id_parse(course_id, what="course_id")
     use_cache = settings.ACCESS_CACHE_SECONDS > 0
     with _access_lock:
-        known = {u for u in user_ids if use_cache and (u, oid) in _granted()}
+        granted = _granted()
+        known = {u for u in user_ids if (u, oid) in granted} if use_cache else set()
     unknown = [u for u in user_ids if u not in known]
     if not unknown:
         return known
@@ -305,6 +306,57 @@ def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
     cursor = LearnerProfile._get_collection().find(
         {"_id": {"$in": list(user_ids)}}, {"display_name": 1, "avatar_url": 1})
     return {d["_id"]: {"user_id": d.pop("_id"), **d} for d in cursor}
+
+
+# Display names and avatars this process read lately: a board shows the same few learners
+# around each reader. A profile changed through another process shows there after at most
+# PROFILE_CACHE_SECONDS; this process forgets its copy at once (profile_cache_forget).
+_profiles_cached: TTLCache | None = None
+_profiles_lock = threading.Lock()
+_MISSING = object()
+
+
+def _profile_cache() -> TTLCache:
+    global _profiles_cached
+    ttl = max(settings.PROFILE_CACHE_SECONDS, 0.001)
+    if _profiles_cached is None or _profiles_cached.ttl != ttl:
+        _profiles_cached = TTLCache(maxsize=50_000, ttl=ttl)
+    return _profiles_cached
+
+
+def profiles_get_cached(*, user_ids: list[int]) -> dict[int, dict]:
+    """Like profiles_get_many, from this process's cache where it can (boards' hot reads)."""
+    if settings.PROFILE_CACHE_SECONDS <= 0:
+        return profiles_get_many(user_ids=user_ids)
+    found, missing = {}, []
+    with _profiles_lock:
+        cache = _profile_cache()
+        for user_id in user_ids:
+            hit = cache.get(user_id, _MISSING)
+            if hit is _MISSING:
+                missing.append(user_id)
+            elif hit is not None:
+                found[user_id] = dict(hit)
+    if missing:
+        read = profiles_get_many(user_ids=missing)
+        with _profiles_lock:
+            cache = _profile_cache()
+            for user_id in missing:
+                cache[user_id] = read.get(user_id)  # None: no profile (also worth keeping)
+        found.update(read)
+    return found
+
+
+def profile_cache_forget(*, user_id: int) -> None:
+    """Drop this process's copy of a learner's profile (it changed or was erased)."""
+    with _profiles_lock:
+        _profile_cache().pop(user_id, None)
+
+
+def profile_cache_clear() -> None:
+    """Drop every profile this process keeps (its MongoDB was emptied or replaced)."""
+    with _profiles_lock:
+        _profile_cache().clear()
 
 
 def profile_get(*, user_id: int) -> LearnerProfile | None:

@@ -21,7 +21,7 @@ from pymongo.errors import DuplicateKeyError
 
 from config.coalescing import Claim, claims_release, claims_take
 from config.dispatch import DispatchBatch, task_dispatch
-from config.redis import redis_client
+from config.redis import redis_client, script_run
 from config.task_names import RECALCULATE_COURSE, RECALCULATE_COURSE_ALL, RECALCULATE_COURSE_BATCH
 from learning.documents import learner_course_key
 from learning.outline import Outline
@@ -296,8 +296,8 @@ def progress_cache_set(*, user_id: int, course_id: str, payload: dict,
     if run_finished:
         keys.append(progress_running_key(user_id, course_id))
     try:
-        return bool(redis_client().eval(_CACHE_SET_IF_NEWER, len(keys), *keys,
-                                        body, payload["order"], settings.PROGRESS_CACHE_TTL))
+        return bool(script_run(_CACHE_SET_IF_NEWER, keys,
+                               [body, payload["order"], settings.PROGRESS_CACHE_TTL]))
     except redis.exceptions.RedisError as exc:
         logger.warning("progress cache write failed: %s", exc)
         return False

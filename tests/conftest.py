@@ -18,6 +18,7 @@ from config.celery import app as celery_app
 from config.dispatch import broker_circuit
 from config.mongo import EMBEDDED_SERVER_FLAG, mongo_indexes_ensure
 from config.task_names import DELIVER_WEBHOOK, TASK_QUEUES
+from learning.selectors import profile_cache_clear
 from learning.services import profile_upsert
 
 WEBHOOKS_QUEUE = TASK_QUEUES[DELIVER_WEBHOOK]
@@ -66,6 +67,7 @@ def _clean_stores():
     db = mongoengine.get_db()
     for name in db.list_collection_names():
         db[name].delete_many({})
+    profile_cache_clear()  # user ids repeat across tests; a kept profile would outlive its store
     redis.Redis.from_url(settings.REDIS_URL).flushdb()
 
 

@@ -26,6 +26,7 @@ from api.leaderboard.serializers import (
 from api.learning.corrections import user_id_parse
 from api.openapi import READ_ERRORS, WRITE_ERRORS, error_responses
 from api.permissions import IsStaff
+from api.query import QuerySerializer
 from config.exceptions import Conflict, Forbidden, InvalidInput
 from flows.leaderboard_privacy import board_hide, board_unhide
 from leaderboard.documents import VISIBILITIES
@@ -38,7 +39,7 @@ from leaderboard.group_services import (
     group_members_remove,
     group_rename,
 )
-from leaderboard.groups import group_read_check, groups_list
+from leaderboard.groups import group_board_read_check, group_read_check, groups_list
 from leaderboard.keys import GLOBAL_ID
 from leaderboard.privacy import staff_hidden_list, visibility_get, visibility_set
 from leaderboard.scoring import RANKING_MODES, Window
@@ -58,7 +59,7 @@ REBUILD_RETRY_AFTER_SECONDS = 2
 _MAX_USER_ID_DIGITS = 18
 
 
-class WindowQuerySerializer(serializers.Serializer):
+class WindowQuerySerializer(QuerySerializer):
     window = QueryChoiceField(choices=["all", "day", "week", "month", "season"], required=False,
                               help_text="all-time board (default), a day (UTC), a week, a "
                                         "calendar month (UTC) or a staff-defined season; the "
@@ -107,7 +108,7 @@ class WindowQuerySerializer(serializers.Serializer):
                                 or None, course_id=course_id)
         group = data.get("group")
         if group:
-            group_read_check(course_id=course_id, group_id=group.lower(), user=request.user)
+            group_board_read_check(course_id=course_id, group_id=group.lower(), user=request.user)
             return chosen.of_group(group.lower())
         return chosen
 
@@ -128,7 +129,12 @@ class ConfigSerializer(serializers.Serializer):
 
 
 def _board_response(body: dict) -> Response:
-    """A board answer; while a worker rebuilds a missing board, `Retry-After` says when to look."""
+    """A board answer; while a worker rebuilds a missing board, `Retry-After` says when to look.
+
+    The selectors build boards in their wire form already (what LeaderboardPageSerializer and
+    LeaderboardMeSerializer document): DRF serializers deep-copy their fields per instance, which
+    cost more than the Redis round trip of a "my rank" (tests/api/test_leaderboard_wire.py holds
+    the two to the same shape)."""
     headers = {"Retry-After": str(REBUILD_RETRY_AFTER_SECONDS)} if body["rebuilding"] else None
     return Response(body, headers=headers)
 
@@ -155,7 +161,7 @@ class LeaderboardView(APIView):
             course_id=course_id, limit=query.validated_data["limit"],
             offset=query.validated_data["offset"], window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=request.user.pk))
-        return _board_response(LeaderboardPageSerializer(page).data)
+        return _board_response(page)
 
 
 class LeaderboardMeView(APIView):
@@ -169,7 +175,7 @@ class LeaderboardMeView(APIView):
             course_id=course_id, user_id=request.user.pk, around=query.validated_data["around"],
             window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=request.user.pk))
-        return _board_response(LeaderboardMeSerializer(me).data)
+        return _board_response(me)
 
 
 class LeaderboardUserView(APIView):
@@ -189,7 +195,7 @@ class LeaderboardUserView(APIView):
             course_id=course_id, user_id=int(user_id), around=query.validated_data["around"],
             window=query.board(request=request, course_id=course_id), viewer=_viewer(request),
             users=query.users_for(course_id=course_id, caller_id=int(user_id)))
-        return _board_response(LeaderboardMeSerializer(me).data)
+        return _board_response(me)
 
 
 class LeaderboardConfigView(APIView):
@@ -396,13 +402,13 @@ class GroupMembersRemoveView(APIView):
             course_id=course_id, group_id=group_id, user_ids=data["user_ids"])).data)
 
 
-class GlobalPageQuerySerializer(serializers.Serializer):
+class GlobalPageQuerySerializer(QuerySerializer):
     limit = QueryIntegerField(required=False, min_value=1, max_value=settings.LEADERBOARD_MAX_LIMIT,
                               default=settings.LEADERBOARD_DEFAULT_LIMIT)
     offset = QueryIntegerField(required=False, min_value=0, max_value=10**9, default=0)
 
 
-class GlobalMeQuerySerializer(serializers.Serializer):
+class GlobalMeQuerySerializer(QuerySerializer):
     around = QueryIntegerField(required=False, min_value=0, max_value=50,
                                default=settings.LEADERBOARD_AROUND)
 
@@ -417,7 +423,7 @@ class GlobalLeaderboardView(APIView):
         query = _query(GlobalPageQuerySerializer, request).validated_data
         page = leaderboard_page_get_or_rebuild(course_id=GLOBAL_ID, limit=query["limit"],
                                                offset=query["offset"], viewer=_viewer(request))
-        return _board_response(LeaderboardPageSerializer(page).data)
+        return _board_response(page)
 
 
 class GlobalLeaderboardMeView(APIView):
@@ -429,7 +435,7 @@ class GlobalLeaderboardMeView(APIView):
         query = _query(GlobalMeQuerySerializer, request).validated_data
         me = leaderboard_me_get_or_rebuild(course_id=GLOBAL_ID, user_id=request.user.pk,
                                            around=query["around"], viewer=_viewer(request))
-        return _board_response(LeaderboardMeSerializer(me).data)
+        return _board_response(me)
 
 
 class GlobalWeightView(APIView):

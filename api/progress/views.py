@@ -16,6 +16,7 @@ from api.progress.serializers import (
     ProgressReadSerializer,
     ProgressSummarySerializer,
 )
+from api.query import QuerySerializer
 from api.throttles import FreshProgressThrottle
 from config.exceptions import Forbidden
 from learning.selectors import course_access_check, enrollment_get
@@ -26,7 +27,7 @@ from progress.services import progress_get_or_recalculate
 PROGRESS_FIELDS = frozenset(ProgressReadSerializer._declared_fields)
 
 
-class ProgressQuerySerializer(serializers.Serializer):
+class ProgressQuerySerializer(QuerySerializer):
     """Query of the progress read."""
 
     user_id = QueryIntegerField(required=False, min_value=1, max_value=MAX_USER_ID)
@@ -73,7 +74,7 @@ class ProgressView(APIView):
             "staff_view": request.user.is_staff, "fields": query.validated_data.get("fields")}).data)
 
 
-class ProgressListQuerySerializer(serializers.Serializer):
+class ProgressListQuerySerializer(QuerySerializer):
     ordering = QueryChoiceField(
         choices=[f"{sign}{field}" for field in PROGRESS_ORDERINGS for sign in ("", "-")],
         required=False, default="-completion_percent",

@@ -140,6 +140,9 @@ AUTH_TOKEN_CACHE_SECONDS = env_int("AUTH_TOKEN_CACHE_SECONDS", 30)
 # How long a process keeps a learner's access to a course it has checked (hot reads then skip
 # MongoDB); an unenrollment made through another process closes reads there that much later.
 ACCESS_CACHE_SECONDS = env_int("ACCESS_CACHE_SECONDS", 30)
+# How long a process keeps learners' display names and avatars for boards; a profile changed or
+# erased through another process shows there that much later.
+PROFILE_CACHE_SECONDS = env_int("PROFILE_CACHE_SECONDS", 30)
 
 # --- HTTPS and cookies: on when DEBUG is off, each switchable for a plain-HTTP lab -------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)

@@ -29,7 +29,7 @@ from learning.documents import (
     LearnerProfile,
     learner_course_key,
 )
-from learning.selectors import object_id_parse
+from learning.selectors import object_id_parse, profile_cache_forget
 from learning.services.corrections import attempts_archive, learner_summary_restart, moment_ms
 
 ERASED_USERNAME_PREFIX = "erased-"
@@ -66,7 +66,9 @@ def account_scrub(*, user_id: int) -> None:
 
 def profile_delete(*, user_id: int) -> bool:
     """Delete the public profile (display name, avatar) boards showed."""
-    return LearnerProfile._get_collection().delete_one({"_id": user_id}).deleted_count == 1
+    deleted = LearnerProfile._get_collection().delete_one({"_id": user_id}).deleted_count == 1
+    profile_cache_forget(user_id=user_id)
+    return deleted
 
 
 def learner_course_ids(*, user_id: int) -> set[str]:

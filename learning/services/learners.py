@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from config.exceptions import Conflict, InvalidInput
 from learning.documents import LearnerProfile
+from learning.selectors import profile_cache_forget
 
 
 def user_create(*, username: str, password: str, display_name: str, avatar_url: str = "",
@@ -38,3 +39,4 @@ def profile_upsert(*, user_id: int, display_name: str, avatar_url: str = "") -> 
     """Create or update the public profile shown on leaderboards."""
     LearnerProfile.objects(user_id=user_id).update_one(
         set__display_name=display_name, set__avatar_url=avatar_url or "", upsert=True)
+    profile_cache_forget(user_id=user_id)

@@ -108,9 +108,13 @@ def test_adding_and_removing_members_rebuilds_the_group_boards(graded_board):
     assert added.status_code == 200 and added.json()["member_count"] == 3
     wait_until(lambda: _group_rows(graded_board, group["id"]) == [
         (1, ids["ada"], 10), (2, ids["bob"], 8), (3, ids["cy"], 8)])
+    ada = graded_board.clients["ada"]
+    assert ada.get(graded_board.url + "me/", {"group": group["id"]}).status_code == 200
     removed = graded_board.staff.post(members + "remove/", {"user_ids": [ids["ada"], 424242]},
                                       format="json")
     assert removed.status_code == 200 and removed.json()["member_count"] == 2
+    # Refused at once, though this process had just let her read the group's boards.
+    assert ada.get(graded_board.url + "me/", {"group": group["id"]}).status_code == 403
     wait_until(lambda: _group_rows(graded_board, group["id"]) == [
         (1, ids["bob"], 8), (2, ids["cy"], 8)])
     # The removed learner's later scores do not reach the group board.

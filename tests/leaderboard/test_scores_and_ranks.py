@@ -11,6 +11,7 @@ from leaderboard.services import (
     leaderboard_user_score_update,
 )
 from learning.services import profile_upsert
+from learning.services.erasure import profile_delete
 from tests.leaderboard.conftest import days_ago, me_of, page_of
 
 pytestmark = pytest.mark.django_db
@@ -128,3 +129,15 @@ def test_pages_follow_limit_and_offset_with_profiles_hydrated(course, attempt):
     assert page["results"][1]["avatar_url"] == "https://img.example/4.png"
     assert page_of(course_id=course["id"], limit=5, offset=6)["results"][0]["user_id"] == 7
     assert page_of(course_id=course["id"], limit=5, offset=7)["results"] == []
+
+
+def test_a_renamed_or_erased_profile_shows_at_once_despite_the_process_profile_cache(course, attempt):
+    t = days_ago(1)
+    for user_id in (1, 2):
+        attempt(user_id, "homework", 10 + user_id, t, kind="assignment")
+        profile_upsert(user_id=user_id, display_name=f"Learner {user_id}")
+    names = lambda: [r["display_name"] for r in page_of(course_id=course["id"], limit=5, offset=0)["results"]]  # noqa: E731
+    assert names() == ["Learner 2", "Learner 1"]  # now kept by this process
+    profile_upsert(user_id=1, display_name="Ada")
+    profile_delete(user_id=2)
+    assert names() == [None, "Ada"]
