@@ -1,4 +1,5 @@
-"""Course changed: store it, then, if its outline changed, recompute every learner and board.
+"""Course changed: store it, then, if its outline changed, recompute every learner and board;
+if it was published or unpublished, rebuild the global board (it sums published courses only).
 
 The course is stored with `fanout_pending` set; it is cleared once the recalculations and the
 rebuild are queued (in the outbox), so the sweep redoes a fan-out a dead process cut short.
@@ -10,6 +11,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from leaderboard.keys import GLOBAL_ID
 from leaderboard.services import leaderboard_rebuild_request
 from learning.documents import Course
 from learning.services import course_fanout_done, course_update
@@ -20,11 +22,14 @@ logger = logging.getLogger(__name__)
 
 def course_change(*, course_id: str, data: dict, expected_revision: int | None = None) -> Course:
     """Apply a full or partial update; an outline change recalculates every enrolled learner and
-    rebuilds the course's boards."""
-    course, outline_changed = course_update(course_id=course_id, data=data,
-                                            expected_revision=expected_revision)
+    rebuilds the course's boards, (un)publishing rebuilds the global board."""
+    course, outline_changed, published_changed = course_update(
+        course_id=course_id, data=data, expected_revision=expected_revision)
     if outline_changed:
         _fan_out(str(course.id), course.outline_version)
+    if published_changed:
+        # A process that dies right here leaves the global board to the nightly rebuild.
+        leaderboard_rebuild_request(course_id=GLOBAL_ID)
     return course
 
 

@@ -43,7 +43,7 @@ def archive_entries(rows: list[dict], viewer: Viewer | None) -> list[dict]:
 
 def _header(archive: dict, window: Window) -> dict:
     return {"course_id": str(archive["course_id"]), "window": window.kind, "week": window.label
-            if window.kind == "week" else None, "period": window.label, "group": None,
+            if window.kind == "week" else None, "period": window.label, "group": window.group,
             "ranking": archive["ranking"], "count": archive["count"], "archived": True,
             "rebuilding": False}
 
@@ -87,5 +87,6 @@ def archives_list(*, course_id: str | None = None, limit: int = 50) -> list[dict
     query = {"course_id": ObjectId(course_id)} if course_id else {}
     cursor = LeaderboardArchive._get_collection().find(query, {"top": 0}).sort(
         "archived_at", -1).limit(limit)
-    return [{**d, "id": str(d["_id"]), "course_id": str(d["course_id"])} for d in cursor]
+    return [{**d, "id": str(d["_id"]), "course_id": str(d["course_id"]),
+             "group": str(d["group"]) if d.get("group") else None} for d in cursor]
 

@@ -14,6 +14,7 @@ from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.archive_reads import archive_entries
 from leaderboard.documents import LeaderboardArchive, LeaderboardArchiveRank
+from leaderboard.groups import group_ids_all
 from leaderboard.scoring import (
     COMPETITION,
     DENSE,
@@ -80,7 +81,8 @@ def period_archive(*, course_id: str, window: Window) -> dict:
     course = ObjectId(course_id)
     collection.update_one(
         {"course_id": course, "window": window.name},
-        {"$set": {"kind": window.kind, "label": window.label, "start": window.start,
+        {"$set": {"kind": window.kind, "label": window.label,
+                  "group": ObjectId(window.group) if window.group else None, "start": window.start,
                   "end": window.end, "ranking": mode, "count": len(listed), "top": top,
                   "archived_at": timezone.now()}}, upsert=True)
     archive_id = collection.find_one({"course_id": course, "window": window.name}, {"_id": 1})["_id"]
@@ -96,8 +98,9 @@ def period_archive(*, course_id: str, window: Window) -> dict:
 
 
 def periods_archive_due(*, now: datetime | None = None) -> int:
-    """Archive every finished period not archived yet: the last two days, weeks and months and
-    the seasons that ended in the last week, once LEADERBOARD_ARCHIVE_GRACE_MINUTES passed."""
+    """Archive every finished period not archived yet, of the course's board and of each of its
+    groups' boards: the last two days, weeks and months and the seasons that ended in the last
+    week, once LEADERBOARD_ARCHIVE_GRACE_MINUTES passed."""
     now = now or timezone.now()
     until = now - timedelta(minutes=settings.LEADERBOARD_ARCHIVE_GRACE_MINUTES)
     archived = 0
@@ -108,6 +111,8 @@ def periods_archive_due(*, now: datetime | None = None) -> int:
             before = period_containing(current.kind, previous.start - timedelta(seconds=1))
             finished += [previous, before]
         finished += seasons_ended(course_id=course_id, since=until - timedelta(days=7), until=until)
+        finished += [window.of_group(group_id) for group_id in group_ids_all(course_id=course_id)
+                     for window in finished]
         done = {d["window"] for d in LeaderboardArchive._get_collection().find(
             {"course_id": ObjectId(course_id), "window": {"$in": [w.name for w in finished]}},
             {"window": 1})}

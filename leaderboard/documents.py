@@ -28,6 +28,7 @@ class LeaderboardSettings(StoredDocument):
     course_id = ObjectIdField(required=True, unique=True)
     ranking = StringField(null=True, choices=RANKING_MODES)
     global_weight = FloatField(null=True, min_value=0)  # on the global board (null: 1)
+    seasons_lock = DictField(null=True)  # {token, until}: one season write at a time
     updated_by = IntField(null=True)
     updated_at = DateTimeField(default=timezone.now)
 
@@ -100,7 +101,8 @@ class LeaderboardArchive(StoredDocument):
     """A finished period's board, frozen: its top entries (ranks in the table below)."""
 
     course_id = ObjectIdField(required=True)
-    window = StringField(required=True)  # board name, e.g. "week:2026-W48"
+    window = StringField(required=True)  # board name, e.g. "week:2026-W48" or "g:<id>:week:…"
+    group = ObjectIdField(null=True)  # a group's board of the period (None: the course's)
     kind = StringField(required=True)
     label = StringField(required=True)
     start = DateTimeField(required=True)
@@ -111,7 +113,8 @@ class LeaderboardArchive(StoredDocument):
     archived_at = DateTimeField(default=timezone.now)
 
     meta = {"collection": "leaderboard_archives",
-            "indexes": [{"fields": ["course_id", "window"], "unique": True}, "-archived_at"]}
+            "indexes": [{"fields": ["course_id", "window"], "unique": True}, "-archived_at",
+                        "group"]}
 
 
 class LeaderboardArchiveRank(StoredDocument):

@@ -16,7 +16,12 @@ from pymongo.errors import BulkWriteError
 from config.exceptions import InvalidInput
 from config.redis import redis_client
 from leaderboard import keys
-from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember
+from leaderboard.documents import (
+    LeaderboardArchive,
+    LeaderboardArchiveRank,
+    LeaderboardGroup,
+    LeaderboardGroupMember,
+)
 from leaderboard.groups import group_get, group_readers_forget
 from leaderboard.scoring import ALL_TIME
 from leaderboard.services import leaderboard_rebuild_request
@@ -112,9 +117,14 @@ def group_members_remove(*, course_id: str, group_id: str, user_ids: list[int]) 
 
 
 def group_delete(*, course_id: str, group_id: str) -> None:
-    """Delete a group, its members and its live boards (older weekly boards expire by themselves)."""
+    """Delete a group, its members, its archives and its live boards (older weekly boards expire
+    by themselves)."""
     group_get(course_id=course_id, group_id=group_id)
     oid = ObjectId(group_id)
+    archives = LeaderboardArchive._get_collection()
+    archive_ids = [d["_id"] for d in archives.find({"group": oid}, {"_id": 1})]
+    LeaderboardArchiveRank._get_collection().delete_many({"archive_id": {"$in": archive_ids}})
+    archives.delete_many({"_id": {"$in": archive_ids}})
     LeaderboardGroupMember._get_collection().delete_many({"group_id": oid})
     LeaderboardGroup._get_collection().delete_one({"_id": oid})
     group_readers_forget(group_id=group_id)

@@ -1,14 +1,19 @@
 """Seasons: staff-defined periods of a course with boards of their own (reads and writes)."""
 from __future__ import annotations
 
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from django.utils import timezone
+from pymongo.errors import DuplicateKeyError
 
 from config.exceptions import Conflict, InvalidInput, NotFound
-from leaderboard.documents import LeaderboardSeason
+from leaderboard.documents import LeaderboardSeason, LeaderboardSettings
 from leaderboard.scoring import SEASON, Window
 from learning.selectors import object_id_parse
 
@@ -76,12 +81,47 @@ def season_create(*, course_id: str, name: str, start: datetime, end: datetime, 
     if start >= end:
         raise InvalidInput("a season must end after it starts", code="invalid_season")
     course = object_id_parse(course_id, what="course_id")
-    clash = LeaderboardSeason._get_collection().find_one(
-        {"course_id": course, "start": {"$lt": end}, "end": {"$gt": start}})
-    if clash:
-        raise Conflict(f"overlaps season {clash['name']!r} ({_utc(clash['start']).isoformat()} – "
-                       f"{_utc(clash['end']).isoformat()})", code="season_overlap")
-    inserted = LeaderboardSeason._get_collection().insert_one(
-        {"course_id": course, "name": name, "start": start, "end": end, "created_by": by,
-         "created_at": timezone.now()}).inserted_id
+    with _seasons_locked(course):  # the overlap check and the insert, one writer at a time
+        clash = LeaderboardSeason._get_collection().find_one(
+            {"course_id": course, "start": {"$lt": end}, "end": {"$gt": start}})
+        if clash:
+            raise Conflict(f"overlaps season {clash['name']!r} ({_utc(clash['start']).isoformat()} "
+                           f"– {_utc(clash['end']).isoformat()})", code="season_overlap")
+        inserted = LeaderboardSeason._get_collection().insert_one(
+            {"course_id": course, "name": name, "start": start, "end": end, "created_by": by,
+             "created_at": timezone.now()}).inserted_id
     return _shape(LeaderboardSeason._get_collection().find_one({"_id": inserted}))
+
+
+# A season write holds its course's lock this long at most: one that died frees it by then.
+_LOCK_SECONDS = 10
+# How long a second writer waits for the lock before it is told to try again (409).
+_LOCK_WAIT_SECONDS = 3
+
+
+@contextmanager
+def _seasons_locked(course: ObjectId) -> Iterator[None]:
+    """One season write per course at a time, locked in MongoDB (the course's settings
+    document: unique per course, so two writers cannot both create or take it)."""
+    collection, token = LeaderboardSettings._get_collection(), uuid.uuid4().hex
+    deadline = time.monotonic() + _LOCK_WAIT_SECONDS
+    while True:
+        now = timezone.now()
+        try:
+            collection.update_one(
+                {"course_id": course,
+                 "$or": [{"seasons_lock": None}, {"seasons_lock.until": {"$lt": now}}]},
+                {"$set": {"seasons_lock": {"token": token,
+                                           "until": now + timedelta(seconds=_LOCK_SECONDS)}}},
+                upsert=True)
+            break
+        except DuplicateKeyError:  # held: the filter missed and the upsert met the course's doc
+            if time.monotonic() > deadline:
+                raise Conflict("Another season of this course is being saved; try again.",
+                               code="season_busy") from None
+            time.sleep(0.02)
+    try:
+        yield
+    finally:
+        collection.update_one({"course_id": course, "seasons_lock.token": token},
+                              {"$unset": {"seasons_lock": ""}})

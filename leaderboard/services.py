@@ -620,11 +620,11 @@ def leaderboard_me_get_or_rebuild(*, course_id: str, user_id: int, around: int,
 
 
 def _archive_of(course_id: str, window: Window) -> dict | None:
-    """A finished period of a course board reads its frozen archive once there is one; past its
-    Redis retention without one it is gone (404)."""
+    """A finished period of a course's or group's board reads its frozen archive once there is
+    one; past its Redis retention without one it is gone (404)."""
     if window.kind == ALL or window.end > timezone.now():
         return None
-    archive = archive_get(course_id=course_id, window=window) if window.group is None else None
+    archive = archive_get(course_id=course_id, window=window)
     if archive is None:
         window_expired_check(window=window)
     return archive

@@ -26,11 +26,11 @@ def archive_list(request: HttpRequest) -> HttpResponse:
     rows = [Row([Cell(when(a["archived_at"])),
                  Cell(titles.get(a["course_id"], a["course_id"]),
                       admin_url("lms_course_change", a["course_id"])),
-                 Cell(a["kind"]), Cell(a["label"]), Cell(when(a["start"])), Cell(when(a["end"])),
+                 Cell(a["group"] or "—"), Cell(a["kind"]), Cell(a["label"]), Cell(when(a["start"])), Cell(when(a["end"])),
                  Cell(a["ranking"]), Cell(str(a["count"]))]) for a in shown]
     spec = ListPage(title="Leaderboard archives", filters=filters,
                     search_help="Search by period (e.g. 2026-W48, 2026-11, a season id).",
-                    columns=["archived", "course", "period", "label", "start", "end", "ranking",
+                    columns=["archived", "course", "group", "period", "label", "start", "end", "ranking",
                              "learners"])
     return list_render(request, spec, page, rows)
 

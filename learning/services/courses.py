@@ -44,8 +44,9 @@ def course_create(*, data: dict, created_by: int) -> Course:
 
 
 def course_update(*, course_id: str, data: dict,
-                  expected_revision: int | None = None) -> tuple[Course, bool]:
-    """Apply a full or partial update; return the course and whether its outline changed.
+                  expected_revision: int | None = None) -> tuple[Course, bool, bool]:
+    """Apply a full or partial update; return the course, whether its outline changed and
+    whether it was published or unpublished.
 
     Sections, lessons and items sent with their `id` keep it (and the attempts made on them);
     those sent without one are new; those left out are removed. The update is stored only over
@@ -58,7 +59,7 @@ def course_update(*, course_id: str, data: dict,
             f"The course is at revision {course.revision}, not {expected_revision}: someone changed "
             "it since you read it. Read it again and redo your change.",
             extra={"revision": course.revision})
-    read_revision = course.revision
+    read_revision, was_published = course.revision, course.published
     before = course_outline_of(course=course)
     for field in ("title", "slug", "description", "unlock_mode", "published", "attempt_policy",
                   "grading", "late_policy"):
@@ -88,7 +89,7 @@ def course_update(*, course_id: str, data: dict,
     except SaveConditionError as exc:
         raise Conflict("The course was changed by another edit while this one was made; read it "
                        "again and redo your change.", code="edit_conflict") from exc
-    return course, outline_changed
+    return course, outline_changed, course.published != was_published
 
 
 def course_fanout_done(*, course_id: str | ObjectId, outline_version: int) -> None:

@@ -111,3 +111,25 @@ def test_the_global_board_is_rebuilt_nightly_by_the_command_and_repaired_by_the_
     call_command("rebuild_leaderboards", "--global", stdout=out, stderr=err)
     assert "global board done (4)" in err.getvalue()
     assert _rows(board.staff) == expected
+
+
+def test_unpublishing_a_course_takes_its_points_off_the_global_board_and_publishing_restores_them(
+        two_courses):
+    board, other, _ = two_courses
+    ids, staff = board.ids, board.staff
+    with_both = [(1, ids["bob"], 28), (2, ids["ada"], 13), (3, ids["cy"], 8), (4, ids["dee"], 5)]
+    wait_until(lambda: _rows(staff) == with_both)
+    response = staff.patch(f"/api/v1/courses/{other}/", {"published": False}, format="json")
+    assert response.status_code == 200, response.content
+    # (Bob and Cy tie at 8 within the hour: the global board breaks ties to the hour.)
+    wait_until(lambda: {(u, score) for _, u, score in _rows(staff)} == {
+        (ids["ada"], 10), (ids["bob"], 8), (ids["cy"], 8), (ids["dee"], 5)})
+    # A title edit is not a publication change: no rebuild.
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    rebuilds = _rebuilds(cache)
+    assert staff.patch(f"/api/v1/courses/{other}/", {"title": "Renamed"},
+                       format="json").status_code == 200
+    assert staff.patch(f"/api/v1/courses/{other}/", {"published": True},
+                       format="json").status_code == 200
+    wait_until(lambda: _rows(staff) == with_both)
+    assert _rebuilds(cache) == rebuilds + 1

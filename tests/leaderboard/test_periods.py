@@ -2,6 +2,9 @@
 finished periods readable after Redis dropped their boards — over HTTP with a real worker."""
 from __future__ import annotations
 
+import sys
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,9 +14,10 @@ from django.test import Client
 
 from config.celery import app as celery_app
 from leaderboard import keys
-from leaderboard.documents import LeaderboardArchive
+from leaderboard.documents import LeaderboardArchive, LeaderboardSeason
 from leaderboard.scoring import day_containing, month_containing
 from leaderboard.windows import current_periods
+from tests.api.conftest import token_client
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.flow, pytest.mark.django_db]
@@ -93,6 +97,47 @@ def test_staff_define_seasons_that_never_overlap_and_each_has_a_board(graded_boa
     assert unknown.status_code == 404 and unknown.json()["code"] == "season_not_found"
 
 
+def test_two_overlapping_seasons_created_at_the_same_instant_never_both_succeed(
+        staff_client, course, make_user, monkeypatch):
+    seasons = f"/api/v1/courses/{course['id']}/seasons/"
+    # Every read takes a server's round trip (the embedded store answers at once otherwise).
+    collection_class = type(LeaderboardSeason._get_collection())
+    find_one = collection_class.find_one
+
+    def find_one_over_the_network(self, *args, **kwargs):
+        time.sleep(0.002)
+        return find_one(self, *args, **kwargs)
+
+    monkeypatch.setattr(collection_class, "find_one", find_one_over_the_network)
+    clients = [staff_client, token_client(make_user("staff2", staff=True))]
+    for client in clients:  # tokens checked now are cached: the threads need no SQL query
+        assert client.get(seasons).status_code == 200
+    start = datetime.now(UTC) + timedelta(days=1)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads interleave between any two MongoDB operations
+    try:
+        for round_ in range(30):
+            begin = start + timedelta(days=10 * round_)
+            barrier, answers = threading.Barrier(2), []
+
+            def create(client, offset: int) -> None:
+                barrier.wait()
+                answers.append(client.post(seasons, {
+                    "name": f"S{round_}-{offset}", "start": _iso(begin + timedelta(days=offset)),
+                    "end": _iso(begin + timedelta(days=5 + offset))}, format="json"))
+
+            threads = [threading.Thread(target=create, args=(c, i)) for i, c in enumerate(clients)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            assert sorted(a.status_code for a in answers) == [201, 409], [
+                (a.status_code, a.content) for a in answers]
+    finally:
+        sys.setswitchinterval(switch)
+    assert len(staff_client.get(seasons).json()) == 30
+
+
 def test_a_finished_season_is_archived_and_read_from_the_archive_once_redis_dropped_it(
         graded_board, make_user, settings):
     ids, url, staff_client = graded_board.ids, graded_board.url, graded_board.staff
@@ -134,6 +179,48 @@ def test_a_finished_season_is_archived_and_read_from_the_archive_once_redis_drop
     browser.force_login(make_user("admin", staff=True))
     html = browser.get("/admin/data/leaderboard-archives/").content.decode()
     assert season["id"] in html and "Sprint" not in html  # listed by period and id
+
+
+def test_a_groups_finished_season_is_archived_read_from_the_archive_and_deleted_with_it(
+        graded_board, make_user, settings):
+    ids, url, staff_client = graded_board.ids, graded_board.url, graded_board.staff
+    groups = f"/api/v1/courses/{graded_board.course}/groups/"
+    group = staff_client.post(groups, {"name": "Cohort", "members": [ids["bob"], ids["dee"]]},
+                              format="json").json()
+    now = datetime.now(UTC)
+    end = now + timedelta(seconds=3)
+    season = staff_client.post(f"/api/v1/courses/{graded_board.course}/seasons/",
+                               {"name": "Sprint", "start": _iso(now - timedelta(days=2)),
+                                "end": _iso(end)}, format="json").json()
+    graded_board.becomes([(1, ids["bob"], 8), (2, ids["dee"], 5)], season=season["id"],
+                         group=group["id"])
+    wait_until(lambda: datetime.now(UTC) > end)
+    settings.LEADERBOARD_ARCHIVE_GRACE_MINUTES = 0
+    celery_app.send_task("ARCHIVE_LEADERBOARDS")
+    name = f"g:{group['id']}:season:{season['id']}"
+    wait_until(lambda: LeaderboardArchive.objects(window=name).count() == 1)
+    archive = LeaderboardArchive.objects.get(window=name)
+    assert (archive.count, str(archive.group)) == (2, group["id"])
+    assert [e["user_id"] for e in archive.top] == [ids["bob"], ids["dee"]]
+    assert LeaderboardArchive.objects(window=f"season:{season['id']}").get().count == 4
+    # Redis drops the group's season board; its members read the frozen archive.
+    cache = redis.Redis.from_url(settings.REDIS_URL)
+    cache.delete(*keys.board_keys(graded_board.course, name))
+    dee = graded_board.clients["dee"]
+    page = dee.get(url, {"season": season["id"], "group": group["id"]}).json()
+    assert (page["archived"], page["count"], page["group"]) == (True, 2, group["id"])
+    assert [(r["rank"], r["user_id"]) for r in page["results"]] == [(1, ids["bob"]), (2, ids["dee"])]
+    me = dee.get(url + "me/", {"season": season["id"], "group": group["id"]}).json()
+    assert (me["rank"], me["archived"], me["count"]) == (2, True, 2)
+    assert graded_board.clients["ada"].get(url, {"season": season["id"], "group": group["id"]}
+                                           ).status_code == 403  # not a member
+    # Shown in the admin with its group; deleting the group deletes its archives.
+    browser = Client()
+    browser.force_login(make_user("admin", staff=True))
+    assert group["id"] in browser.get("/admin/data/leaderboard-archives/").content.decode()
+    assert staff_client.delete(groups + group["id"] + "/").status_code == 204
+    assert LeaderboardArchive.objects(group=group["id"]).count() == 0
+    assert LeaderboardArchive.objects(window=f"season:{season['id']}").count() == 1
 
 
 def test_beat_prebuilds_the_next_day_week_month_and_season_before_they_start(graded_board,
