@@ -1,6 +1,7 @@
 """Reads of the leaderboard app: top-N pages, "my rank" with the learners around, any learner's rank."""
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from config.exceptions import InvalidInput, NotFound
-from config.redis import redis_client, script_run
+from config.redis import script_run
 from leaderboard import keys
 from leaderboard.documents import LeaderboardSettings
 from leaderboard.privacy import ANONYMOUS_NAME
@@ -24,7 +25,6 @@ from leaderboard.scoring import (
     MONTH,
     PERIOD_KINDS,
     SEASON,
-    TIME_BITS,
     WEEK,
     Scale,
     Window,
@@ -293,80 +293,113 @@ def users_check(*, course_id: str, user_ids: list[int], caller_id: int) -> list[
     return chosen
 
 
-def _users_ranked(course_id: str, window: Window, user_ids: list[int], caller_id: int,
-                  viewer: Viewer | None) -> dict | None:
-    """The given learners' scores in one pipelined round trip (ZMSCORE), ranked among themselves
-    in the board's order; None when the board is missing. A hidden caller is not in `ranked`:
-    `caller_hidden` holds their composite."""
-    name = window.name
-    pipe = redis_client().pipeline(transaction=False)
-    pipe.exists(keys.board_key(course_id, name), keys.empty_marker_key(course_id, name))
-    pipe.hget(keys.config_key(course_id), "ranking")
-    pipe.zmscore(keys.board_key(course_id, name), [str(u) for u in user_ids])
-    pipe.zscore(keys.hidden_key(course_id, name), str(caller_id))
-    pipe.smismember(keys.anonymous_key(course_id, name), [str(u) for u in user_ids])
-    present, mode, scores, caller_hidden, flags = pipe.execute()
-    if not present:
-        return None
-    mode = _mode(mode or settings.LEADERBOARD_RANKING)
-    scored = [(int(s), u) for u, s in zip(user_ids, scores, strict=True) if s is not None]
-    anonymous = {u for u, flag in zip(user_ids, flags, strict=True) if flag}
-    # The board's order: higher composite first, equal ones by member (the id string) descending.
-    scored.sort(key=lambda pair: (pair[0], str(pair[1])), reverse=True)
-    return {"mode": mode, "scored": scored, "anonymous": anonymous,
-            "caller_hidden": None if caller_hidden is None else int(caller_hidden)}
+# Friends rankings: the given learners ranked among themselves in the board's order, in one
+# round trip that returns only the slice shown. Redis sorts: the named ids go to a scratch set
+# (KEYS[7]), ZINTERSTORE keeps their board scores in a scratch board (KEYS[8]), read like a
+# board, and both are deleted before the script returns. ARGV: the ids comma-separated (the
+# caller among them), the caller, 'me' (ARGV[4] = around) or 'page' (ARGV[4] = offset, ARGV[5] =
+# limit), the default ranking.
+_USERS_SCRIPT = """
+local present = redis.call('EXISTS', KEYS[1], KEYS[2]) > 0
+local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[6]
+if not present then return {0, mode} end
+local ids = {}
+for id in string.gmatch(ARGV[1], '[^,]+') do ids[#ids + 1] = id end
+redis.call('SADD', KEYS[7], unpack(ids))
+local count = redis.call('ZINTERSTORE', KEYS[8], 2, KEYS[1], KEYS[7], 'WEIGHTS', 1, 0)
+redis.call('DEL', KEYS[7])
+local function cents_of(s) return math.floor(tonumber(s) / 2147483648) end
+-- Members of the scratch board with more points than `s`, and how many distinct values.
+local function above(s)
+  local floor = string.format('%.0f', (cents_of(s) + 1) * 2147483648)
+  local higher = redis.call('ZREVRANGEBYSCORE', KEYS[8], '+inf', floor, 'WITHSCORES')
+  local levels, last = 0, nil
+  for i = 2, #higher, 2 do
+    local c = cents_of(higher[i])
+    if c ~= last then levels, last = levels + 1, c end
+  end
+  return #higher / 2, levels
+end
+local index, composite, hidden, me_higher, me_levels = -1, '0', 0, 0, 0
+local start, stop
+if ARGV[3] == 'me' then
+  local around = tonumber(ARGV[4])
+  local pos = redis.call('ZREVRANK', KEYS[8], ARGV[2])
+  if pos then
+    index, composite = pos, redis.call('ZSCORE', KEYS[8], ARGV[2])
+  else
+    local kept = redis.call('ZSCORE', KEYS[5], ARGV[2])
+    if not kept then
+      redis.call('DEL', KEYS[8])
+      return {1, mode, count, -1}
+    end
+    hidden, composite = 1, kept
+    index = redis.call('ZCOUNT', KEYS[8], '(' .. kept, '+inf')
+  end
+  if mode ~= 'distinct' then me_higher, me_levels = above(composite) end
+  start, stop = math.max(index - around, 0), index + around - hidden
+else
+  start = tonumber(ARGV[4])
+  stop = start + tonumber(ARGV[5]) - 1
+end
+local page, flags = {}, {}
+if stop >= start then page = redis.call('ZREVRANGE', KEYS[8], start, stop, 'WITHSCORES') end
+for i = 1, #page, 2 do flags[#flags + 1] = redis.call('SISMEMBER', KEYS[6], page[i]) end
+local first_higher = 0
+if #page > 0 and mode ~= 'distinct' then
+  local members, levels = above(page[2])
+  first_higher = mode == 'dense' and levels or members
+end
+redis.call('DEL', KEYS[8])
+return {1, mode, count, index, composite, hidden, me_higher, me_levels, start, page,
+        first_higher, flags}
+"""
 
 
-def _slice_entries(found: dict, start: int, stop: int, viewer: Viewer | None) -> list[dict]:
-    """Entries start..stop-1 of a ranking among given learners (only those are hydrated)."""
-    scored, mode = found["scored"], found["mode"]
-    part = scored[start:stop]
-    if not part:
-        return []
-    first = part[0][0] >> TIME_BITS
-    higher = [score >> TIME_BITS for score, _ in scored[:start] if score >> TIME_BITS > first]
-    first_higher = len(set(higher)) if mode == DENSE else len(higher)
-    return _entries([x for score, user in part for x in (user, score)], start, first_higher, mode,
-                    viewer, [user in found["anonymous"] for _, user in part])
+def _users_read(course_id: str, window: Window, user_ids: list[int], caller_id: int,
+                args: list) -> list | None:
+    """Run the friends script; None when the board is missing."""
+    name, token = window.name, uuid.uuid4().hex
+    result = script_run(_USERS_SCRIPT, [
+        keys.board_key(course_id, name), keys.empty_marker_key(course_id, name),
+        keys.config_key(course_id), keys.levels_key(course_id, name),
+        keys.hidden_key(course_id, name), keys.anonymous_key(course_id, name),
+        keys.subset_scratch_key(course_id, f"{token}:ids"), keys.subset_scratch_key(course_id, token)],
+        [",".join(map(str, user_ids)), str(caller_id), *args, settings.LEADERBOARD_RANKING])
+    return result if result[0] else None
 
 
 def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: int, limit: int,
                            offset: int, window: Window = ALL_TIME,
                            viewer: Viewer | None = None) -> dict | None:
-    """A page of the given learners (and the caller) ranked among themselves; None when the
-    board is missing."""
-    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
-    if found is None:
+    """A page of the given learners (and the caller) ranked among themselves: one Redis round
+    trip; None when the board is missing."""
+    result = _users_read(course_id, window, user_ids, caller_id, ["page", offset, limit])
+    if result is None:
         return None
-    return {**_header(course_id, window, found["mode"], len(found["scored"])),
-            "results": _slice_entries(found, offset, offset + limit, viewer)}
+    _, mode, count, _, _, _, _, _, start, page, first_higher, flags = result
+    return {**_header(course_id, window, mode, count),
+            "results": _entries(page, start, first_higher, mode, viewer, flags)}
 
 
 def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int, around: int,
                          window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict | None:
-    """The caller's rank among the given learners, with those around; None when the board is
-    missing. A hidden caller is told where their score would put them."""
-    found = _users_ranked(course_id, window, user_ids, caller_id, viewer)
-    if found is None:
+    """The caller's rank among the given learners, with those around: one Redis round trip;
+    None when the board is missing. A hidden caller is told where their score would put them."""
+    result = _users_read(course_id, window, user_ids, caller_id, ["me", around, 0])
+    if result is None:
         return None
-    scored, mode = found["scored"], found["mode"]
-    header = {**_header(course_id, window, mode, len(scored)), "user_id": caller_id}
-    hidden = found["caller_hidden"] is not None
-    if hidden:
-        composite = found["caller_hidden"]
-        index = sum(1 for score, _ in scored if score > composite)
-    else:
-        index = next((i for i, (_, u) in enumerate(scored) if u == caller_id), None)
-        if index is None:
-            return {**header, "rank": None, "score": None, "percentile": None,
-                    "reached_at": None, "hidden": False, "around": []}
-        composite = scored[index][0]
+    mode, count, index = _mode(result[1]), result[2], result[3]
+    header = {**_header(course_id, window, mode, count), "user_id": caller_id}
+    if index < 0:
+        return {**header, "rank": None, "score": None, "percentile": None,
+                "reached_at": None, "hidden": False, "around": []}
+    _, _, _, _, composite, hidden, me_higher, me_levels, start, page, first_higher, flags = result
     cents, reached_at = composite_decode(composite)
-    higher = [score >> TIME_BITS for score, _ in scored if score >> TIME_BITS > cents]
-    rank = {COMPETITION: len(higher) + 1, DENSE: len(set(higher)) + 1}.get(mode, index + 1)
-    share_rank = index + 1 if mode == DISTINCT else len(higher) + 1
-    stop = index + around + (0 if hidden else 1)
+    rank = {COMPETITION: me_higher + 1, DENSE: me_levels + 1}.get(mode, index + 1)
+    share_rank = index + 1 if mode == DISTINCT else me_higher + 1
     return {**header, "rank": rank, "score": points_from_cents(cents),
             "reached_at": reached_at.isoformat().replace("+00:00", "Z"),
-            "percentile": percentile(rank=share_rank, count=len(scored) + hidden),
-            "hidden": hidden, "around": _slice_entries(found, max(index - around, 0), stop, viewer)}
+            "percentile": percentile(rank=share_rank, count=count + hidden),
+            "hidden": bool(hidden), "around": _entries(page, start, first_higher, mode, viewer,
+                                                       flags)}

@@ -120,10 +120,10 @@ def test_two_overlapping_seasons_created_at_the_same_instant_never_both_succeed(
             begin = start + timedelta(days=10 * round_)
             barrier, answers = threading.Barrier(2), []
 
-            def create(client, offset: int) -> None:
+            def create(client, offset: int, begin=begin, barrier=barrier, answers=answers) -> None:
                 barrier.wait()
                 answers.append(client.post(seasons, {
-                    "name": f"S{round_}-{offset}", "start": _iso(begin + timedelta(days=offset)),
+                    "name": f"S{begin:%j}-{offset}", "start": _iso(begin + timedelta(days=offset)),
                     "end": _iso(begin + timedelta(days=5 + offset))}, format="json"))
 
             threads = [threading.Thread(target=create, args=(c, i)) for i, c in enumerate(clients)]
