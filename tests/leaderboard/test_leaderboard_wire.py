@@ -56,3 +56,14 @@ def test_every_board_answer_has_exactly_the_documented_shape(graded_board, make_
     page = _as_documented(ada.get(url), LeaderboardPageSerializer)
     assert rebuilding["rebuilding"] or page["rebuilding"] or page["count"] == 4
     wait_until(lambda: ada.get(url + "me/").json()["rank"] == 1)
+
+
+def test_board_reads_and_writes_survive_a_redis_script_flush(graded_board):
+    """Scripts run by SHA; after a Redis restart (or SCRIPT FLUSH) they are loaded again."""
+    ids, url, ada = graded_board.ids, graded_board.url, graded_board.clients["ada"]
+    before = ada.get(url + "me/").json()
+    redis.Redis.from_url(settings.REDIS_URL).script_flush()
+    assert ada.get(url + "me/").json() == before
+    redis.Redis.from_url(settings.REDIS_URL).script_flush()
+    graded_board.grade("dee", 20)  # the worker's update script, loaded again too
+    wait_until(lambda: graded_board.rows()[0] == (1, ids["dee"], 20))
