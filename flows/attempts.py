@@ -10,16 +10,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import redis.exceptions
 from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
-from pymongo.errors import PyMongoError
 
 from analytics.services import activity_log_request
 from config.coalescing import claims_release, claims_take
 from config.dispatch import DispatchBatch
 from config.exceptions import Forbidden, Locked, NotFound
 from config.metrics import ATTEMPTS_ACCEPTED, metric_inc
+from flows.followups import FOLLOW_UP_ERRORS, followups_redo
 from integrations.events import attempt_accepted_record
 from leaderboard.services import leaderboard_update_claim, leaderboard_update_queue
 from learning.documents import ContentAttempt
@@ -45,7 +44,6 @@ from progress.services import progress_recalculation_claim, progress_recalculati
 logger = logging.getLogger(__name__)
 
 # A stored attempt's follow-up failing on these leaves it to the sweep instead of failing the request.
-FOLLOW_UP_ERRORS = (PyMongoError, redis.exceptions.RedisError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +138,6 @@ def _attempt_follow_up(attempt: ContentAttempt) -> None:
 def attempt_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000) -> int:
     """Finish attempts whose request died between storing them and queueing their work."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    repaired = 0
-    for attempt in ContentAttempt.objects(followup_pending=True,
-                                          submitted_at__lt=cutoff).order_by("submitted_at").limit(limit):
-        try:
-            _attempt_follow_up(attempt)
-        except FOLLOW_UP_ERRORS as exc:  # the next sweep tries again; the others go on
-            logger.warning("attempt %s: follow-up failed again: %s", attempt.id, exc)
-            continue
-        repaired += 1
-    if repaired:
-        logger.warning("repaired %d attempt(s) left half-recorded by a failed request", repaired)
-    return repaired
+    found = ContentAttempt.objects(followup_pending=True,
+                                   submitted_at__lt=cutoff).order_by("submitted_at").limit(limit)
+    return followups_redo(found, _attempt_follow_up, what="attempt")

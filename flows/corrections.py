@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 
 from config.exceptions import Forbidden, InvalidInput
-from flows.attempts import FOLLOW_UP_ERRORS
+from flows.followups import FOLLOW_UP_ERRORS, followups_redo
 from leaderboard.corrections import leaderboard_past_weeks_forget
 from leaderboard.services import leaderboard_update_request
 from learning.correction_documents import CourseReset, MarkOverride
@@ -104,18 +104,9 @@ def _override_follow_up(change: MarkOverride) -> None:
 def override_followups_repair(*, older_than_seconds: int = 30, limit: int = 1000) -> int:
     """Finish override changes whose request died before their follow-up was done."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    repaired = 0
-    for change in MarkOverride.objects(followup_pending=True,
-                                       changed_at__lt=cutoff).order_by("revision").limit(limit):
-        try:
-            _override_follow_up(change)
-        except FOLLOW_UP_ERRORS as exc:
-            logger.warning("override %s: follow-up failed again: %s", change.id, exc)
-            continue
-        repaired += 1
-    if repaired:
-        logger.warning("finished the follow-up of %d override change(s)", repaired)
-    return repaired
+    found = MarkOverride.objects(followup_pending=True,
+                                 changed_at__lt=cutoff).order_by("revision").limit(limit)
+    return followups_redo(found, _override_follow_up, what="override change")
 
 
 # --- Resets ---------------------------------------------------------------------------------------
@@ -158,16 +149,7 @@ def _reset_follow_up(reset: CourseReset) -> None:
 def reset_followups_repair(*, older_than_seconds: int = 30, limit: int = 100) -> int:
     """Finish resets whose request died before their follow-up was done."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    repaired = 0
-    for reset in CourseReset.objects(followup_pending=True,
-                                     reset_at__lt=cutoff).order_by("reset_at").limit(limit):
-        try:
-            _reset_follow_up(reset)
-        except FOLLOW_UP_ERRORS as exc:
-            logger.warning("reset %s: follow-up failed again: %s", reset.id, exc)
-            continue
-        repaired += 1
-    if repaired:
-        logger.warning("finished the follow-up of %d reset(s)", repaired)
-    return repaired
+    found = CourseReset.objects(followup_pending=True,
+                                reset_at__lt=cutoff).order_by("reset_at").limit(limit)
+    return followups_redo(found, _reset_follow_up, what="reset")
 

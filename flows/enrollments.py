@@ -21,7 +21,7 @@ from analytics.services import activity_log_request
 from config.coalescing import claims_release, claims_take
 from config.dispatch import DispatchBatch
 from config.exceptions import Forbidden, NotFound
-from flows.attempts import FOLLOW_UP_ERRORS
+from flows.followups import FOLLOW_UP_ERRORS, followups_redo
 from integrations.events import enrollment_created_record
 from leaderboard.corrections import leaderboard_past_weeks_forget
 from leaderboard.services import leaderboard_update_claim, leaderboard_update_queue
@@ -152,14 +152,5 @@ def enrollment_followups_repair(*, older_than_seconds: int = 30, limit: int = 10
     found = list(Enrollment.objects(Q(followup_pending=True) & Q(enrolled_at__lt=cutoff)
                                     & (Q(changed_at=None) | Q(changed_at__lt=cutoff)))
                  .limit(limit))
-    repaired = 0
-    for chunk in batched(found, FOLLOW_UP_BATCH):
-        try:
-            _follow_up(list(chunk))
-        except FOLLOW_UP_ERRORS as exc:
-            logger.warning("enrollment follow-ups failed again: %s", exc)
-            continue
-        repaired += len(chunk)
-    if repaired:
-        logger.warning("finished the follow-up of %d enrollment change(s)", repaired)
-    return repaired
+    return followups_redo([list(chunk) for chunk in batched(found, FOLLOW_UP_BATCH)], _follow_up,
+                          what="enrollment change", size=len)

@@ -21,7 +21,7 @@ from analytics.erasure import activity_anonymise
 from config.documents import OutboxEntry
 from config.exceptions import Forbidden, NotFound
 from config.task_names import LOG_ACTIVITY, RECALCULATE_COURSE
-from flows.attempts import FOLLOW_UP_ERRORS
+from flows.followups import FOLLOW_UP_ERRORS
 from integrations.erasure import integrations_user_anonymise
 from leaderboard.corrections import leaderboard_past_weeks_forget
 from leaderboard.services import leaderboard_update_request
