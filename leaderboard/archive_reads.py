@@ -9,7 +9,7 @@ from leaderboard.documents import LeaderboardArchive, LeaderboardArchiveRank
 from leaderboard.privacy import ANONYMOUS_NAME
 from leaderboard.scoring import DENSE, DISTINCT, Window, percentile, points_from_cents
 from leaderboard.selectors import Viewer
-from learning.selectors import object_id_parse, profiles_get_cached
+from learning.selectors import object_id_parse, profiles_get_cached, profiles_get_many
 
 
 def _iso(moment: datetime) -> str:
@@ -24,8 +24,11 @@ def archive_get(*, course_id: str, window: Window) -> dict | None:
         {"course_id": object_id_parse(course_id, what="course_id"), "window": window.name})
 
 
-def archive_entries(rows: list[dict], viewer: Viewer | None) -> list[dict]:
-    profiles = profiles_get_cached(user_ids=[r["user_id"] for r in rows if not r["anonymous"]])
+def archive_entries(rows: list[dict], viewer: Viewer | None, *, stored: bool = False) -> list[dict]:
+    """Entries of archived rows; `stored`: for the archive itself, with names read afresh (a
+    name this process kept could be one erased meanwhile, frozen for good)."""
+    read = profiles_get_many if stored else profiles_get_cached
+    profiles = read(user_ids=[r["user_id"] for r in rows if not r["anonymous"]])
     entries = []
     for row in rows:
         user_id, anonymous = row["user_id"], row["anonymous"]

@@ -14,7 +14,7 @@ from config.redis import redis_client
 from leaderboard import keys
 from leaderboard.archive_reads import archive_entries
 from leaderboard.documents import LeaderboardArchive, LeaderboardArchiveRank
-from leaderboard.groups import group_ids_all
+from leaderboard.groups import group_exists, group_ids_all
 from leaderboard.scoring import (
     COMPETITION,
     DENSE,
@@ -76,7 +76,8 @@ def period_archive(*, course_id: str, window: Window) -> dict:
         rows.append({"user_id": user_id, "position": position, "rank": rank,
                      "cents": composite >> TIME_BITS, "reached_at": composite_decode(composite)[1],
                      "hidden": True, "anonymous": False})
-    top = archive_entries(rows[:min(len(listed), settings.LEADERBOARD_ARCHIVE_TOP)], viewer=None)
+    top = archive_entries(rows[:min(len(listed), settings.LEADERBOARD_ARCHIVE_TOP)], viewer=None,
+                          stored=True)
     collection = LeaderboardArchive._get_collection()
     course = ObjectId(course_id)
     collection.update_one(
@@ -91,6 +92,11 @@ def period_archive(*, course_id: str, window: Window) -> dict:
     for start in range(0, len(rows), _CHUNK):
         ranks_collection.insert_many([{**row, "archive_id": archive_id}
                                       for row in rows[start:start + _CHUNK]])
+    if window.group and not group_exists(group_id=window.group):
+        # Deleted while this run archived it: its delete has already removed its other archives.
+        ranks_collection.delete_many({"archive_id": archive_id})
+        collection.delete_one({"_id": archive_id})
+        return {"course_id": course_id, "window": window.name, "skipped": True}
     logger.info("leaderboard archived course=%s window=%s listed=%d hidden=%d", course_id,
                 window.name, len(listed), len(hidden))
     return {"course_id": course_id, "window": window.name, "count": len(listed),

@@ -32,6 +32,12 @@ def group_ids_all(*, course_id: str) -> list[str]:
     return sorted(str(d["_id"]) for d in cursor)
 
 
+def group_exists(*, group_id: str) -> bool:
+    """Whether the group is (still) there."""
+    return bool(LeaderboardGroup._get_collection().count_documents({"_id": ObjectId(group_id)},
+                                                                   limit=1))
+
+
 def group_get(*, course_id: str, group_id: str) -> dict:
     """A group of the course, else 404 `group_not_found`."""
     doc = LeaderboardGroup._get_collection().find_one(

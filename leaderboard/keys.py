@@ -61,11 +61,6 @@ def anonymous_key(course_id: str, window: str = "all") -> str:
     return f"{_tag(course_id)}:{window}:anonymous"
 
 
-def subset_scratch_key(course_id: str, token: str) -> str:
-    """A friends ranking's scratch key (lives within one script call; its slot is the course's)."""
-    return f"{_tag(course_id)}:scratch:{token}"
-
-
 def board_keys(course_id: str, window: str = "all") -> list[str]:
     """Every key that makes up one board (a rebuild writes them together)."""
     return [board_key(course_id, window), hidden_key(course_id, window),

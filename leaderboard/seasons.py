@@ -87,10 +87,19 @@ def season_create(*, course_id: str, name: str, start: datetime, end: datetime, 
         if clash:
             raise Conflict(f"overlaps season {clash['name']!r} ({_utc(clash['start']).isoformat()} "
                            f"– {_utc(clash['end']).isoformat()})", code="season_overlap")
-        inserted = LeaderboardSeason._get_collection().insert_one(
+        collection = LeaderboardSeason._get_collection()
+        inserted = collection.insert_one(
             {"course_id": course, "name": name, "start": start, "end": end, "created_by": by,
              "created_at": timezone.now()}).inserted_id
-    return _shape(LeaderboardSeason._get_collection().find_one({"_id": inserted}))
+        # The lock judges expiry by this host's clock and a holder may stall past it: an overlap
+        # that got in anyway is found here, and this season withdrawn.
+        other = collection.find_one({"course_id": course, "_id": {"$ne": inserted},
+                                     "start": {"$lt": end}, "end": {"$gt": start}})
+        if other:
+            collection.delete_one({"_id": inserted})
+            raise Conflict(f"overlaps season {other['name']!r}, created meanwhile",
+                           code="season_overlap")
+    return _shape(collection.find_one({"_id": inserted}))
 
 
 # A season write holds its course's lock this long at most: one that died frees it by then.
