@@ -17,9 +17,12 @@ from rest_framework.views import exception_handler
 
 from config.exceptions import DomainError
 
-# Store errors that mean "not reachable right now" (answered 503), as opposed to bugs (500).
+# Store errors that mean "not reachable right now" (answered 503), as opposed to bugs (500):
+# unreachable or still loading (BusyLoadingError is a ConnectionError), a Redis out of memory
+# under `noeviction`, a replica still taken for the primary after a failover.
 STORE_OUTAGES = (pymongo.errors.ConnectionFailure, redis.exceptions.ConnectionError,
-                 redis.exceptions.TimeoutError)
+                 redis.exceptions.TimeoutError, redis.exceptions.OutOfMemoryError,
+                 redis.exceptions.ReadOnlyError)
 STORE_RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger(__name__)

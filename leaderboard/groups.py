@@ -69,6 +69,7 @@ def group_read_check(*, course_id: str, group_id: str, user) -> dict:
 # ACCESS_CACHE_SECONDS, as with courses. Refusals are never kept.
 _readers: TTLCache | None = None
 _readers_lock = threading.Lock()
+_readers_forgotten = 0  # forgets so far: a check that overlapped one keeps no grant
 
 
 def _granted_readers() -> TTLCache:
@@ -85,16 +86,20 @@ def group_board_read_check(*, course_id: str, group_id: str, user) -> None:
     with _readers_lock:
         if settings.ACCESS_CACHE_SECONDS > 0 and key in _granted_readers():
             return
+        forgotten = _readers_forgotten
     group_read_check(course_id=course_id, group_id=group_id, user=user)
     with _readers_lock:
-        _granted_readers()[key] = True
+        if forgotten == _readers_forgotten:
+            _granted_readers()[key] = True
 
 
 def group_readers_forget(*, group_id: str) -> None:
     """Close this process's cached grants to a group's boards (members left, or it is gone)."""
+    global _readers_forgotten
     with _readers_lock:
+        _readers_forgotten += 1
         cache = _granted_readers()
-        for key in [k for k in cache if k[1] == group_id]:
+        for key in [k for k in cache if k[1] == group_id.lower()]:
             cache.pop(key, None)
 
 

@@ -313,6 +313,7 @@ def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
 # PROFILE_CACHE_SECONDS; this process forgets its copy at once (profile_cache_forget).
 _profiles_cached: TTLCache | None = None
 _profiles_lock = threading.Lock()
+_profiles_forgotten = 0  # forgets so far: a read that overlapped one keeps nothing it read
 _MISSING = object()
 
 
@@ -330,7 +331,7 @@ def profiles_get_cached(*, user_ids: list[int]) -> dict[int, dict]:
         return profiles_get_many(user_ids=user_ids)
     found, missing = {}, []
     with _profiles_lock:
-        cache = _profile_cache()
+        forgotten, cache = _profiles_forgotten, _profile_cache()
         for user_id in user_ids:
             hit = cache.get(user_id, _MISSING)
             if hit is _MISSING:
@@ -341,7 +342,7 @@ def profiles_get_cached(*, user_ids: list[int]) -> dict[int, dict]:
         read = profiles_get_many(user_ids=missing)
         with _profiles_lock:
             cache = _profile_cache()
-            for user_id in missing:
+            for user_id in missing if forgotten == _profiles_forgotten else ():
                 cache[user_id] = read.get(user_id)  # None: no profile (also worth keeping)
         found.update(read)
     return found
@@ -349,7 +350,9 @@ def profiles_get_cached(*, user_ids: list[int]) -> dict[int, dict]:
 
 def profile_cache_forget(*, user_id: int) -> None:
     """Drop this process's copy of a learner's profile (it changed or was erased)."""
+    global _profiles_forgotten
     with _profiles_lock:
+        _profiles_forgotten += 1
         _profile_cache().pop(user_id, None)
 
 

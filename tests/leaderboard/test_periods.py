@@ -237,10 +237,12 @@ def test_beat_prebuilds_the_next_day_week_month_and_season_before_they_start(gra
     season = staff.post(f"/api/v1/courses/{course}/seasons/", {
         "name": "Next", "start": _iso(now + timedelta(hours=2)),
         "end": _iso(now + timedelta(days=3))}, format="json").json()
-    settings.LEADERBOARD_PREBUILD_HOURS = 24 * 32  # every next period starts within the horizon
+    # Every next period starts within the horizon (over 31 days), which ends near noon UTC: far
+    # from a day's, week's or month's boundary, so the task, run a moment later, sees the same.
+    hours = 24 * 32 + 12 - now.hour
+    settings.LEADERBOARD_PREBUILD_HOURS = hours
     cache = redis.Redis.from_url(settings.REDIS_URL)
-    upcoming = [p.name for p in current_periods(now=now + timedelta(hours=24 * 32 - 1))
-                if p.start > now]
+    upcoming = [p.name for p in current_periods(now=now + timedelta(hours=hours)) if p.start > now]
     celery_app.send_task("PREBUILD_WEEKLY_BOARDS")
     names = [*upcoming, f"season:{season['id']}"]
     wait_until(lambda: all(cache.exists(keys.board_key(course, n), keys.empty_marker_key(course, n))
