@@ -308,28 +308,38 @@ local scores = redis.call('ZMSCORE', KEYS[1], unpack(ids))
 -- Board order without a Lua comparator: distinct scores sorted as numbers, the members of one
 -- score as strings (both sorts in C), read backwards: higher scores first, equal ones by member
 -- descending, as ZREVRANGE orders them.
-local values, members = {}, {}
+local values, first, tied = {}, {}, {}
 for i = 1, #ids do
   local s = scores[i]
   if s then
     local v = tonumber(s)
-    local list = members[v]
-    if not list then
-      list = {}
-      members[v] = list
+    local held = first[v]
+    if held == nil then
+      first[v] = ids[i]
       values[#values + 1] = v
+    else
+      local list = tied[v]
+      if not list then
+        list = {held}
+        tied[v] = list
+      end
+      list[#list + 1] = ids[i]
     end
-    list[#list + 1] = ids[i]
   end
 end
 table.sort(values)
 local board, points = {}, {}
 for i = #values, 1, -1 do
-  local list = members[values[i]]
-  if #list > 1 then table.sort(list) end
-  for j = #list, 1, -1 do
-    board[#board + 1] = list[j]
-    points[#points + 1] = values[i]
+  local v, list = values[i], tied[values[i]]
+  if list then
+    table.sort(list)
+    for j = #list, 1, -1 do
+      board[#board + 1] = list[j]
+      points[#points + 1] = v
+    end
+  else
+    board[#board + 1] = first[v]
+    points[#points + 1] = v
   end
 end
 local count = #board
