@@ -2,10 +2,8 @@
 database at most once per AUTH_TOKEN_CACHE_SECONDS per process."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
-from cachetools import TTLCache
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
@@ -14,19 +12,12 @@ from rest_framework.authentication import TokenAuthentication
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
+from config.process_cache import ProcessCache
+
 # Tokens (with their users) this process has checked lately. A revocation made here takes
 # effect at once (token_forget); one made elsewhere, or a user deactivated or demoted, within
 # AUTH_TOKEN_CACHE_SECONDS. Bounded, so a flood of distinct tokens cannot grow it.
-_checked: TTLCache | None = None
-_checked_lock = threading.Lock()
-
-
-def _cache() -> TTLCache:
-    global _checked
-    with _checked_lock:
-        if _checked is None or _checked.ttl != settings.AUTH_TOKEN_CACHE_SECONDS:
-            _checked = TTLCache(maxsize=10_000, ttl=max(settings.AUTH_TOKEN_CACHE_SECONDS, 0.001))
-        return _checked
+_CHECKED = ProcessCache("AUTH_TOKEN_CACHE_SECONDS", maxsize=10_000)
 
 
 def token_expired(token) -> bool:
@@ -37,9 +28,7 @@ def token_expired(token) -> bool:
 
 def token_forget(key: str) -> None:
     """Drop a revoked token from this process's cache."""
-    cache = _cache()
-    with _checked_lock:
-        cache.pop(key, None)
+    _CHECKED.forget(key)
 
 
 @receiver(post_delete, sender=Token)
@@ -50,23 +39,18 @@ def _forget_deleted_token(sender, instance, **kwargs) -> None:
 @receiver(post_save, sender=settings.AUTH_USER_MODEL)
 def _forget_changed_users_tokens(sender, instance, **kwargs) -> None:
     """A user saved here (deactivated, demoted, erased) is checked afresh on their next request."""
-    cache = _cache()
-    with _checked_lock:
-        for key in [key for key, (user, _) in cache.items() if user.pk == instance.pk]:
-            cache.pop(key, None)
+    _CHECKED.forget_where(lambda key, known: known[0].pk == instance.pk)
 
 
 class ExpiringTokenAuthentication(TokenAuthentication):
     """`Authorization: Token <key>`, refused once the token is too old (it is then deleted)."""
 
     def authenticate_credentials(self, key):
-        cache = _cache()
-        with _checked_lock:
-            known = cache.get(key) if settings.AUTH_TOKEN_CACHE_SECONDS > 0 else None
+        known = _CHECKED.get(key)
         if known is None:
+            generation = _CHECKED.generation()
             known = super().authenticate_credentials(key)
-            with _checked_lock:
-                cache[key] = known
+            _CHECKED.put(key, known, generation=generation)
         user, token = known
         if token_expired(token):
             token_forget(key)

@@ -1,13 +1,10 @@
 """Reads of leaderboard groups: who is in which group, and who may read a group's boards."""
 from __future__ import annotations
 
-import threading
-
 from bson import ObjectId
-from cachetools import TTLCache
-from django.conf import settings
 
 from config.exceptions import Forbidden, NotFound
+from config.process_cache import ProcessCache
 from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember
 from learning.selectors import object_id_parse
 
@@ -67,40 +64,22 @@ def group_read_check(*, course_id: str, group_id: str, user) -> dict:
 # Group boards this process let a user read lately (boards are polled): a learner removed from a
 # group, or a group deleted, through another process is refused there after at most
 # ACCESS_CACHE_SECONDS, as with courses. Refusals are never kept.
-_readers: TTLCache | None = None
-_readers_lock = threading.Lock()
-_readers_forgotten = 0  # forgets so far: a check that overlapped one keeps no grant
-
-
-def _granted_readers() -> TTLCache:
-    global _readers
-    ttl = max(settings.ACCESS_CACHE_SECONDS, 0.001)
-    if _readers is None or _readers.ttl != ttl:
-        _readers = TTLCache(maxsize=100_000, ttl=ttl)
-    return _readers
+_READERS = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=100_000)
 
 
 def group_board_read_check(*, course_id: str, group_id: str, user) -> None:
     """group_read_check for board reads: a grant this process gave lately costs no read."""
     key = (course_id, group_id, "staff" if user.is_staff else user.pk)
-    with _readers_lock:
-        if settings.ACCESS_CACHE_SECONDS > 0 and key in _granted_readers():
-            return
-        forgotten = _readers_forgotten
+    if _READERS.get(key):
+        return
+    generation = _READERS.generation()
     group_read_check(course_id=course_id, group_id=group_id, user=user)
-    with _readers_lock:
-        if forgotten == _readers_forgotten:
-            _granted_readers()[key] = True
+    _READERS.put(key, True, generation=generation)
 
 
 def group_readers_forget(*, group_id: str) -> None:
     """Close this process's cached grants to a group's boards (members left, or it is gone)."""
-    global _readers_forgotten
-    with _readers_lock:
-        _readers_forgotten += 1
-        cache = _granted_readers()
-        for key in [k for k in cache if k[1] == group_id.lower()]:
-            cache.pop(key, None)
+    _READERS.forget_where(lambda key, _: key[1] == group_id.lower())
 
 
 def groups_list(*, course_id: str, user) -> list[dict]:

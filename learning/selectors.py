@@ -8,10 +8,9 @@ from datetime import datetime
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from cachetools import TTLCache
-from django.conf import settings
 
 from config.exceptions import Forbidden, InvalidInput, NotFound
+from config.process_cache import ProcessCache
 from learning.documents import (
     AttemptSummary,
     ContentAttempt,
@@ -241,18 +240,15 @@ def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -
     """Which of these learners are enrolled in the course: at most one read, for those this
     process has not seen enrolled lately (the access cache of course_access_check)."""
     oid = object_id_parse(course_id, what="course_id")
-    use_cache = settings.ACCESS_CACHE_SECONDS > 0
-    with _access_lock:
-        granted = _granted()
-        known = {u for u in user_ids if (u, oid) in granted} if use_cache else set()
+    granted = _ACCESS.get_many([(u, oid) for u in user_ids], False)
+    known = {u for u, hit in zip(user_ids, granted, strict=True) if hit}
     unknown = [u for u in user_ids if u not in known]
     if not unknown:
         return known
+    generation = _ACCESS.generation()
     found = {d["user_id"] for d in Enrollment._get_collection().find(
         {"course_id": oid, "user_id": {"$in": unknown}}, {"user_id": 1})}
-    with _access_lock:
-        for user_id in found:
-            _granted()[(user_id, oid)] = True
+    _ACCESS.put_many([((user_id, oid), True) for user_id in found], generation=generation)
     return known | found
 
 
@@ -311,55 +307,35 @@ def profiles_get_many(*, user_ids: list[int]) -> dict[int, dict]:
 # Display names and avatars this process read lately: a board shows the same few learners
 # around each reader. A profile changed through another process shows there after at most
 # PROFILE_CACHE_SECONDS; this process forgets its copy at once (profile_cache_forget).
-_profiles_cached: TTLCache | None = None
-_profiles_lock = threading.Lock()
-_profiles_forgotten = 0  # forgets so far: a read that overlapped one keeps nothing it read
+_PROFILES = ProcessCache("PROFILE_CACHE_SECONDS", maxsize=50_000)
 _MISSING = object()
-
-
-def _profile_cache() -> TTLCache:
-    global _profiles_cached
-    ttl = max(settings.PROFILE_CACHE_SECONDS, 0.001)
-    if _profiles_cached is None or _profiles_cached.ttl != ttl:
-        _profiles_cached = TTLCache(maxsize=50_000, ttl=ttl)
-    return _profiles_cached
 
 
 def profiles_get_cached(*, user_ids: list[int]) -> dict[int, dict]:
     """Like profiles_get_many, from this process's cache where it can (boards' hot reads)."""
-    if settings.PROFILE_CACHE_SECONDS <= 0:
-        return profiles_get_many(user_ids=user_ids)
     found, missing = {}, []
-    with _profiles_lock:
-        forgotten, cache = _profiles_forgotten, _profile_cache()
-        for user_id in user_ids:
-            hit = cache.get(user_id, _MISSING)
-            if hit is _MISSING:
-                missing.append(user_id)
-            elif hit is not None:
-                found[user_id] = dict(hit)
+    for user_id, hit in zip(user_ids, _PROFILES.get_many(user_ids, _MISSING), strict=True):
+        if hit is _MISSING:
+            missing.append(user_id)
+        elif hit is not None:
+            found[user_id] = dict(hit)
     if missing:
+        generation = _PROFILES.generation()
         read = profiles_get_many(user_ids=missing)
-        with _profiles_lock:
-            cache = _profile_cache()
-            for user_id in missing if forgotten == _profiles_forgotten else ():
-                cache[user_id] = read.get(user_id)  # None: no profile (also worth keeping)
+        # None: no profile (also worth keeping).
+        _PROFILES.put_many([(u, read.get(u)) for u in missing], generation=generation)
         found.update(read)
     return found
 
 
 def profile_cache_forget(*, user_id: int) -> None:
     """Drop this process's copy of a learner's profile (it changed or was erased)."""
-    global _profiles_forgotten
-    with _profiles_lock:
-        _profiles_forgotten += 1
-        _profile_cache().pop(user_id, None)
+    _PROFILES.forget(user_id)
 
 
 def profile_cache_clear() -> None:
     """Drop every profile this process keeps (its MongoDB was emptied or replaced)."""
-    with _profiles_lock:
-        _profile_cache().clear()
+    _PROFILES.clear()
 
 
 def profile_get(*, user_id: int) -> LearnerProfile | None:
@@ -370,25 +346,16 @@ def profile_get(*, user_id: int) -> LearnerProfile | None:
 # Access this process granted lately, so hot reads (progress, boards) skip MongoDB: an
 # unenrollment made through another process takes ACCESS_CACHE_SECONDS to close reads there.
 # Refusals are never kept: an enrollment opens reads at once.
-_access_granted: TTLCache | None = None
-_access_lock = threading.Lock()
-
-
-def _granted() -> TTLCache:
-    global _access_granted
-    ttl = max(settings.ACCESS_CACHE_SECONDS, 0.001)
-    if _access_granted is None or _access_granted.ttl != ttl:
-        _access_granted = TTLCache(maxsize=100_000, ttl=ttl)
-    return _access_granted
+_ACCESS = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=100_000)
 
 
 def course_access_check(*, user, course_id: str) -> None:
     """Staff may look at any existing course; learners only at courses they are enrolled in."""
     oid = object_id_parse(course_id, what="course_id")
     key = ("staff" if user.is_staff else user.pk, oid)
-    with _access_lock:
-        if settings.ACCESS_CACHE_SECONDS > 0 and key in _granted():
-            return
+    if _ACCESS.get(key):
+        return
+    generation = _ACCESS.generation()
     if user.is_staff:
         if not Course._get_collection().count_documents({"_id": oid}, limit=1):
             raise NotFound(f"Course {course_id} not found")
@@ -397,14 +364,12 @@ def course_access_check(*, user, course_id: str) -> None:
         if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
         raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
-    with _access_lock:
-        _granted()[key] = True
+    _ACCESS.put(key, True, generation=generation)
 
 
 def course_access_forget(*, user_id: int, course_id: str | ObjectId) -> None:
     """Close this process's cached access of a learner who left the course."""
-    with _access_lock:
-        _granted().pop((user_id, object_id_parse(course_id, what="course_id")), None)
+    _ACCESS.forget((user_id, object_id_parse(course_id, what="course_id")))
 
 
 def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:
