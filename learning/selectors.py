@@ -1,7 +1,9 @@
 """Reads of the learning domain; hot paths use projections on the raw collections."""
 from __future__ import annotations
 
+import hashlib
 import threading
+from array import array
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -240,16 +242,28 @@ def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -
     """Which of these learners are enrolled in the course: at most one read, for those this
     process has not seen enrolled lately (the access cache of course_access_check)."""
     oid = object_id_parse(course_id, what="course_id")
+    whole = (oid, _ids_digest(user_ids))
+    if _ALL_ENROLLED.get(whole):
+        return set(user_ids)
+    whole_generation = _ALL_ENROLLED.generation()
     granted = _ACCESS.get_many([(u, oid) for u in user_ids], False)
     known = {u for u, hit in zip(user_ids, granted, strict=True) if hit}
     unknown = [u for u in user_ids if u not in known]
-    if not unknown:
-        return known
-    generation = _ACCESS.generation()
-    found = {d["user_id"] for d in Enrollment._get_collection().find(
-        {"course_id": oid, "user_id": {"$in": unknown}}, {"user_id": 1})}
-    _ACCESS.put_many([((user_id, oid), True) for user_id in found], generation=generation)
-    return known | found
+    found: set[int] = set()
+    if unknown:
+        generation = _ACCESS.generation()
+        found = {d["user_id"] for d in Enrollment._get_collection().find(
+            {"course_id": oid, "user_id": {"$in": unknown}, **ENROLLED}, {"user_id": 1})}
+        _ACCESS.put_many([((user_id, oid), True) for user_id in found], generation=generation)
+    enrolled = known | found
+    if len(enrolled) == len(set(user_ids)):
+        _ALL_ENROLLED.put(whole, True, generation=whole_generation)
+    return enrolled
+
+
+def _ids_digest(user_ids: list[int]) -> bytes:
+    """A collision-resistant name for a set of learner ids, whatever their order."""
+    return hashlib.blake2b(array("q", sorted(set(user_ids))).tobytes(), digest_size=16).digest()
 
 
 def enrolled_course_ids(*, user_id: int) -> set[str]:
@@ -347,6 +361,10 @@ def profile_get(*, user_id: int) -> LearnerProfile | None:
 # unenrollment made through another process takes ACCESS_CACHE_SECONDS to close reads there.
 # Refusals are never kept: an enrollment opens reads at once.
 _ACCESS = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=100_000)
+# Lists of learners found all enrolled (a friends list is sent unchanged with every poll of a
+# friends board): one lookup instead of one per learner. Keyed by course and a digest of the ids;
+# a learner leaving drops the course's lists.
+_ALL_ENROLLED = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=10_000)
 
 
 def course_access_check(*, user, course_id: str) -> None:
@@ -369,7 +387,9 @@ def course_access_check(*, user, course_id: str) -> None:
 
 def course_access_forget(*, user_id: int, course_id: str | ObjectId) -> None:
     """Close this process's cached access of a learner who left the course."""
-    _ACCESS.forget((user_id, object_id_parse(course_id, what="course_id")))
+    oid = object_id_parse(course_id, what="course_id")
+    _ACCESS.forget((user_id, oid))
+    _ALL_ENROLLED.forget_where(lambda key, _: key[0] == oid)
 
 
 def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:

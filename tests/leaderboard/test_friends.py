@@ -107,6 +107,24 @@ def test_friends_must_be_enrolled_and_at_most_500(graded_board, make_user):
         assert response.status_code == 400, bad
 
 
+
+def test_a_learner_who_left_cannot_be_named(graded_board):
+    """Leaving the course takes a learner off friends lists at once, even a list this process
+    already checked and keeps as all enrolled."""
+    ids, url, ada = graded_board.ids, graded_board.url, graded_board.clients["ada"]
+    named = {"users": _users(ids["bob"], ids["cy"])}
+    assert ada.get(url, named).status_code == 200
+    assert ada.get(url, named).status_code == 200  # the list is kept as checked
+    course = graded_board.course
+    assert graded_board.clients["cy"].delete(f"/api/v1/courses/{course}/enroll/").status_code == 204
+    response = ada.get(url, named)
+    assert response.status_code == 400 and response.json()["code"] == "users_not_enrolled"
+    assert response.json()["detail"].endswith(str(ids["cy"]))
+    # Not from a list this process kept either: a list never sent before names Cy as well.
+    response = ada.get(url + "me/", {"users": _users(ids["cy"], ids["dee"])})
+    assert response.status_code == 400 and response.json()["code"] == "users_not_enrolled"
+
+
 def _reference(board: dict[int, int], hidden: dict[int, int], named: list[int], caller: int,
                mode: str) -> tuple[list[tuple[int, int]], tuple[int, int | None] | None]:
     """Ranks among the named learners, by definition: the board's order (higher score, then
