@@ -16,13 +16,13 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from config.exceptions import DomainError
+from config.redis_errors import REDIS_REFUSALS
 
 # Store errors that mean "not reachable right now" (answered 503), as opposed to bugs (500):
-# unreachable or still loading (BusyLoadingError is a ConnectionError), a Redis out of memory
-# under `noeviction`, a replica still taken for the primary after a failover.
+# unreachable or still loading (BusyLoadingError is a ConnectionError), or a Redis refusing
+# writes for now (out of memory, a replica after a failover, persistence failing).
 STORE_OUTAGES = (pymongo.errors.ConnectionFailure, redis.exceptions.ConnectionError,
-                 redis.exceptions.TimeoutError, redis.exceptions.OutOfMemoryError,
-                 redis.exceptions.ReadOnlyError)
+                 redis.exceptions.TimeoutError, *REDIS_REFUSALS)
 STORE_RETRY_AFTER_SECONDS = 5
 
 logger = logging.getLogger(__name__)

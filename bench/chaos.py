@@ -13,12 +13,14 @@ attempts) + CHAOS_MARGIN_SECONDS.
 
 Faults: cache DB flushed, broker DB flushed, both (FLUSHALL), the queues deleted (every queued
 and unacked message lost), Redis killed for CHAOS_REDIS_DOWN_SECONDS and restarted empty,
-concurrent course edits; with MONGODB_URI set (a real MongoDB; the worker is then a process of
+Redis refusing writes for CHAOS_REFUSAL_SECONDS (its snapshots failing: MISCONF), concurrent
+course edits; with MONGODB_URI set (a real MongoDB; the worker is then a process of
 its own) also the worker killed with SIGKILL during recalculations and during a rebuild, and the
 API killed with SIGKILL while attempts arrive. In embedded mode MongoDB lives in the API process
 (so does the worker): killing it loses the data, and those rows say so.
 
-Environment: CHAOS_LEARNERS (8), CHAOS_REDIS_DOWN_SECONDS (30), CHAOS_LOAD_SECONDS (6: load
+Environment: CHAOS_LEARNERS (8), CHAOS_REDIS_DOWN_SECONDS (30), CHAOS_REFUSAL_SECONDS (15),
+CHAOS_LOAD_SECONDS (6: load
 before and after each fault), PENDING_SWEEP_SECONDS (10), OUTBOX_REDELIVER_SECONDS (20),
 CHAOS_MARGIN_SECONDS (30), MONGODB_URI (unset: embedded mode, as `make run` by default).
 """
@@ -46,6 +48,7 @@ from bench.stack import ADMIN_PASSWORD, LEARNER_PASSWORD, Client, Stack, expect,
 
 LEARNERS = int(os.environ.get("CHAOS_LEARNERS", "8"))
 REDIS_DOWN_SECONDS = float(os.environ.get("CHAOS_REDIS_DOWN_SECONDS", "30"))
+REFUSAL_SECONDS = float(os.environ.get("CHAOS_REFUSAL_SECONDS", "15"))
 LOAD_SECONDS = float(os.environ.get("CHAOS_LOAD_SECONDS", "6"))
 SWEEP_SECONDS = int(os.environ.get("PENDING_SWEEP_SECONDS", "10"))
 REDELIVER_SECONDS = int(os.environ.get("OUTBOX_REDELIVER_SECONDS", "20"))
@@ -63,13 +66,14 @@ class RedisServer:
     comes back empty."""
 
     def __init__(self, workdir: Path) -> None:
-        self.port, self.workdir = free_port(), workdir
+        self.port, self.workdir = free_port(), workdir / "redis"
         self.process: subprocess.Popen | None = None
 
     def client(self, db: int) -> redis.Redis:
         return redis.Redis(port=self.port, db=db, socket_connect_timeout=2, socket_timeout=5)
 
     def start(self) -> None:
+        self.workdir.mkdir(exist_ok=True)
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(self.workdir)],
@@ -300,6 +304,23 @@ class Chaos:
         self.server.start()
         return time.monotonic()
 
+    def writes_refused(self) -> float:
+        """Persistence failing (a full disk, say): Redis refuses every write (MISCONF), the
+        broker's included, for REFUSAL_SECONDS; then the operator's fix."""
+        client = self.server.client(0)
+        shutil.rmtree(self.server.workdir)  # where the snapshot would go is gone
+        client.config_set("save", "3600 1")
+        client.bgsave()
+        deadline = time.monotonic() + 10
+        while client.info("persistence")["rdb_last_bgsave_status"] != "err":
+            if time.monotonic() > deadline:
+                raise SystemExit("could not make Redis refuse writes (its snapshot did not fail)")
+            time.sleep(0.1)
+        time.sleep(REFUSAL_SECONDS)
+        client.config_set("save", "")
+        self.server.workdir.mkdir()
+        return time.monotonic()
+
     def edits(self) -> None:
         """Two editors add an item at the same moment, five rounds: one edit per round is
         stored, the other answered 412 (or 409)."""
@@ -395,6 +416,8 @@ def run(chaos: Chaos) -> int:
     chaos.fault("both flushed (FLUSHALL)", chaos.flushall)
     chaos.fault("queues deleted (queued and unacked messages lost)", chaos.queues_delete)
     chaos.fault(f"Redis killed, restarted empty {REDIS_DOWN_SECONDS:.0f} s later", chaos.redis_down)
+    chaos.fault(f"Redis refusing writes {REFUSAL_SECONDS:.0f} s (MISCONF: snapshots failing)",
+                chaos.writes_refused)
     chaos.fault("concurrent course edits (If-Match)", chaos.edits)
     kills = [("worker kill -9 during recalculations", "lms:worker", None),
              ("worker kill -9 during a rebuild", "lms:worker", chaos.rebuild),

@@ -7,10 +7,13 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from config.redis_errors import REDIS_REFUSALS
+
 logger = get_logger("celery.beat")
 
-# LockNotOwnedError (the lock key expired or vanished with a Redis restart) is a LockError.
-REDIS_LOST = (LockError, RedisConnectionError, RedisTimeoutError)
+# LockNotOwnedError (the lock key expired or vanished with a Redis restart) is a LockError; a
+# Redis refusing writes cannot extend the lock either.
+REDIS_LOST = (LockError, RedisConnectionError, RedisTimeoutError, *REDIS_REFUSALS)
 # While Redis is down, try again this often: a refused connection costs nothing.
 RETRY_SECONDS = 1.0
 

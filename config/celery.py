@@ -7,6 +7,8 @@ import os
 from celery import Celery
 from celery.signals import setup_logging
 
+import config.redis_errors  # noqa: F401  (every process: MISCONF gets its class)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("lms")

@@ -10,14 +10,16 @@ import redis.exceptions
 from celery import shared_task
 
 from config.exceptions import NotFound
+from config.redis_errors import REDIS_REFUSALS
 
 logger = logging.getLogger(__name__)
 
-# Errors worth retrying: the data stores were briefly unreachable. Anything else is a bug or
-# bad data and must surface in Flower instead of looping.
+# Errors worth retrying: the data stores were briefly unreachable, or Redis refused writes for
+# now. Anything else is a bug or bad data and must surface in Flower instead of looping.
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    *REDIS_REFUSALS,
     pymongo.errors.AutoReconnect,
     pymongo.errors.ServerSelectionTimeoutError,
     pymongo.errors.NetworkTimeout,

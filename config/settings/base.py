@@ -230,6 +230,12 @@ CELERY_TASK_TRACK_STARTED = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 900)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that answers with an error (a Redis refusing writes: MISCONF, OOM, READONLY refuse the
+# consumer's BRPOP) reconnects like a lost connection, instead of ending the worker for good.
+CELERY_BROKER_CHANNEL_ERROR_RETRY = True
+# Workers wait out a broker outage however long it lasts (Celery gives up after 100 tries, about
+# 50 minutes): the embedded worker is a thread of the API process, which no supervisor restarts.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Publishing fails fast when the broker is down, so the API can record the work as pending.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)
 CELERY_BROKER_TRANSPORT_OPTIONS = {

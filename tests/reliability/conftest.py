@@ -17,10 +17,12 @@ PRIVATE_PORTS = range(18500, 18600)
 
 
 class PrivateRedis:
-    """One redis-server process on a fixed port, without persistence: killing it loses its data."""
+    """One redis-server process on a fixed port, without persistence: killing it loses its data.
+    `workdir`: its working directory (where a snapshot would go); else the current one."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, workdir: str | None = None) -> None:
         self.port = port
+        self.workdir = workdir
         self.process: subprocess.Popen | None = None
 
     def url(self, db: int = 0) -> str:
@@ -29,7 +31,8 @@ class PrivateRedis:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--daemonize", "no"],
+             "--appendonly", "no", "--daemonize", "no",
+             *(["--dir", self.workdir] if self.workdir else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         client = redis.Redis.from_url(self.url())
         deadline = time.monotonic() + 10
@@ -50,10 +53,10 @@ class PrivateRedis:
         self.process = None
 
 
-def _private_redis() -> PrivateRedis:
+def _private_redis(*, workdir: str | None = None) -> PrivateRedis:
     if shutil.which("redis-server") is None:
         pytest.skip("redis-server is not installed")
-    server = PrivateRedis(free_port(PRIVATE_PORTS))
+    server = PrivateRedis(free_port(PRIVATE_PORTS), workdir)
     server.start()
     return server
 

@@ -1,5 +1,6 @@
-"""Redis loses data under load: the broker DB flushed, both DBs flushed, the server restarted
-empty while attempts arrive. Each ends when progress and boards equal a fresh computation.
+"""Redis loses data under load: the broker DB flushed, both DBs flushed, writes refused for a
+while (persistence failing), the server restarted empty while attempts arrive. Each ends when
+progress and boards equal a fresh computation.
 
 Not collected by the suite: tests/reliability/test_redis_flush.py runs it in a pytest process of
 its own on a private redis-server (TEST_REDIS_HOST, DB 0 the cache, DB 1 the broker), since a
@@ -8,6 +9,7 @@ flushed broker DB also loses the bindings that the session worker's remote contr
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import time
 
@@ -15,6 +17,7 @@ import pytest
 import redis
 from django.conf import settings
 
+from config.redis_errors import RedisWritesRefused
 from tests.conftest import wait_until
 from tests.reliability.conftest import PrivateRedis
 from tests.reliability.faults import fleet_make
@@ -41,6 +44,28 @@ def test_both_dbs_flushed_mid_load_converge(fleet):
     redis.Redis.from_url(settings.REDIS_URL).flushall()
     fleet.drive(9)
     fleet.converge("cache and broker DBs flushed (FLUSHALL) mid-load", timeout=30)
+
+
+def test_redis_refusing_writes_mid_load_answers_and_converges(fleet):
+    """Persistence failing (a full disk, say): Redis refuses every write, the broker's BRPOP
+    included (MISCONF), until the operator fixes it. Nothing answers 500, the worker waits
+    instead of dying, and everything converges once writes are allowed again."""
+    client = redis.Redis(port=int(os.environ["FLUSH_REDIS_PORT"]))
+    shutil.rmtree(os.environ["FLUSH_REDIS_DIR"])  # where the snapshot would go is gone
+    client.config_set("save", "3600 1")
+    client.bgsave()
+    wait_until(lambda: client.info("persistence")["rdb_last_bgsave_status"] == "err", timeout=10)
+    with pytest.raises(RedisWritesRefused):
+        client.set("probe", 1)
+    fleet.drive(6)
+    fleet.read()
+    time.sleep(3)  # the worker meets the refusal as well
+    fleet.drive(3)
+    fleet.read()
+    assert fleet.statuses["attempt 202"] == 18, fleet.statuses
+    assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
+    client.config_set("save", "")  # the operator's fix: writes are allowed again
+    fleet.converge("Redis refused writes (MISCONF) for 3 s mid-load", timeout=90)
 
 
 def test_redis_restarted_empty_while_attempts_arrive_converges(fleet):
