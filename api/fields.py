@@ -86,6 +86,10 @@ class JSONFloatField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+# User ids are stored as 64-bit integers in MongoDB and the relational database.
+MAX_USER_ID = 2**63 - 1
+
+
 class JSONIntegerField(serializers.IntegerField):
     """A JSON whole number: strings, booleans and fractions are refused, not converted."""
 

@@ -15,8 +15,9 @@ BaseParser.EXCEPTION_CLASSES.setdefault("MISCONF", RedisWritesRefused)
 
 # Out of memory under `noeviction`, a replica still taken for the primary after a failover,
 # persistence failing: each ends when the operator (or Redis) fixes it, and reads still work.
+# MISCONF's class is read back from the table: redis-py's own, should it ever bring one.
 REDIS_REFUSALS: tuple[type[redis.exceptions.ResponseError], ...] = (
     redis.exceptions.OutOfMemoryError,
     redis.exceptions.ReadOnlyError,
-    RedisWritesRefused,
+    BaseParser.EXCEPTION_CLASSES["MISCONF"],
 )

@@ -239,31 +239,27 @@ def courses_brief_get(*, course_ids: list[ObjectId]) -> dict[ObjectId, dict]:
 
 
 def enrolled_user_ids_among(*, course_id: str | ObjectId, user_ids: list[int]) -> set[int]:
-    """Which of these learners are enrolled in the course: at most one read, for those this
-    process has not seen enrolled lately (the access cache of course_access_check)."""
+    """Which of these learners are enrolled in the course: one read by `_id`, unless this process
+    found the very same learners all enrolled within ACCESS_CACHE_SECONDS and saw none leave."""
     oid = object_id_parse(course_id, what="course_id")
-    whole = (oid, _ids_digest(user_ids))
+    named = set(user_ids)
+    whole = (oid, _COURSE_LEAVES.get(oid, 0), _ids_digest(named))
     if _ALL_ENROLLED.get(whole):
-        return set(user_ids)
-    whole_generation = _ALL_ENROLLED.generation()
-    granted = _ACCESS.get_many([(u, oid) for u in user_ids], False)
-    known = {u for u, hit in zip(user_ids, granted, strict=True) if hit}
-    unknown = [u for u in user_ids if u not in known]
-    found: set[int] = set()
-    if unknown:
-        generation = _ACCESS.generation()
-        found = {d["user_id"] for d in Enrollment._get_collection().find(
-            {"course_id": oid, "user_id": {"$in": unknown}, **ENROLLED}, {"user_id": 1})}
-        _ACCESS.put_many([((user_id, oid), True) for user_id in found], generation=generation)
-    enrolled = known | found
-    if len(enrolled) == len(set(user_ids)):
-        _ALL_ENROLLED.put(whole, True, generation=whole_generation)
+        return named
+    generation = _ACCESS.generation()
+    enrolled = {d["user_id"] for d in Enrollment._get_collection().find(
+        {"_id": {"$in": [learner_course_key(u, oid) for u in named]}, **ENROLLED},
+        {"user_id": 1})}
+    _ACCESS.put_many([((user_id, oid), True) for user_id in enrolled], generation=generation)
+    if enrolled == named:
+        # Keyed by the leaves counted before the read: one counted since retires the entry.
+        _ALL_ENROLLED.put(whole, True, generation=_ALL_ENROLLED.generation())
     return enrolled
 
 
-def _ids_digest(user_ids: list[int]) -> bytes:
-    """A collision-resistant name for a set of learner ids, whatever their order."""
-    return hashlib.blake2b(array("q", sorted(set(user_ids))).tobytes(), digest_size=16).digest()
+def _ids_digest(user_ids: set[int]) -> bytes:
+    """A collision-resistant name for a set of learner ids (each below 2**63)."""
+    return hashlib.blake2b(array("q", sorted(user_ids)).tobytes(), digest_size=16).digest()
 
 
 def enrolled_course_ids(*, user_id: int) -> set[str]:
@@ -361,10 +357,14 @@ def profile_get(*, user_id: int) -> LearnerProfile | None:
 # unenrollment made through another process takes ACCESS_CACHE_SECONDS to close reads there.
 # Refusals are never kept: an enrollment opens reads at once.
 _ACCESS = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=100_000)
-# Lists of learners found all enrolled (a friends list is sent unchanged with every poll of a
-# friends board): one lookup instead of one per learner. Keyed by course and a digest of the ids;
-# a learner leaving drops the course's lists.
+# Sets of learners found all enrolled in one read (a friends list is sent unchanged with every
+# poll of a friends board): one lookup instead of a read. Keyed by course, the leaves this
+# process saw in it (a leave retires the course's sets at once, at O(1) cost) and a digest of
+# the ids. Refreshed from MongoDB, never from older grants, so a leave through another process
+# shows within ACCESS_CACHE_SECONDS, as for reads.
 _ALL_ENROLLED = ProcessCache("ACCESS_CACHE_SECONDS", maxsize=10_000)
+_COURSE_LEAVES: dict[ObjectId, int] = {}
+_COURSE_LEAVES_LOCK = threading.Lock()
 
 
 def course_access_check(*, user, course_id: str) -> None:
@@ -386,10 +386,11 @@ def course_access_check(*, user, course_id: str) -> None:
 
 
 def course_access_forget(*, user_id: int, course_id: str | ObjectId) -> None:
-    """Close this process's cached access of a learner who left the course."""
+    """Close this process's cached access of a learner who left the course (or was erased)."""
     oid = object_id_parse(course_id, what="course_id")
     _ACCESS.forget((user_id, oid))
-    _ALL_ENROLLED.forget_where(lambda key, _: key[0] == oid)
+    with _COURSE_LEAVES_LOCK:
+        _COURSE_LEAVES[oid] = _COURSE_LEAVES.get(oid, 0) + 1
 
 
 def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from api.fields import MarksField
+from api.fields import MAX_USER_ID, JSONIntegerField, MarksField
 
 RANKINGS = ["distinct", "competition", "dense"]
 
@@ -100,7 +100,7 @@ class GroupSerializer(serializers.Serializer):
 class GroupCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     members = serializers.ListField(
-        child=serializers.IntegerField(min_value=1), required=False, default=list,
+        child=JSONIntegerField(min_value=1, max_value=MAX_USER_ID), required=False, default=list,
         max_length=settings.LEADERBOARD_GROUP_MAX_BATCH,
         help_text="User ids of learners enrolled in the course.")
 
@@ -110,7 +110,8 @@ class GroupRenameSerializer(serializers.Serializer):
 
 
 class GroupMembersSerializer(serializers.Serializer):
-    user_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), min_length=1,
+    user_ids = serializers.ListField(child=JSONIntegerField(min_value=1, max_value=MAX_USER_ID),
+                                     min_length=1,
                                      max_length=settings.LEADERBOARD_GROUP_MAX_BATCH)
 
 

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from api.fields import (
     HEX_ID,
+    MAX_USER_ID,
     JSONCharField,
     JSONFloatField,
     JSONIntegerField,
@@ -13,7 +14,7 @@ from api.fields import (
     QueryIntegerField,
     QueryRegexField,
 )
-from api.learning.serializers import MAX_MARKS, MAX_USER_ID
+from api.learning.serializers import MAX_MARKS
 from learning.correction_documents import OVERRIDE_ACTIONS
 
 REASON_HELP = "Why (shown in the learner's history and the admin), 1–500 characters."

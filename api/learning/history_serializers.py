@@ -6,13 +6,13 @@ from rest_framework import serializers
 
 from api.fields import (
     HEX_ID,
+    MAX_USER_ID,
     MarksField,
     QueryChoiceField,
     QueryDateTimeField,
     QueryIntegerField,
     QueryRegexField,
 )
-from api.learning.serializers import MAX_USER_ID
 from learning.correction_documents import OVERRIDE_ACTIONS
 from learning.documents import ITEM_KINDS
 

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from api.fields import (
+    MAX_USER_ID,
     JSONBooleanField,
     JSONCharField,
     JSONFloatField,
@@ -28,8 +29,6 @@ MAX_MARKS = 1_000_000
 MAX_CHOICES = 20
 MAX_ATTEMPTS_LIMIT = 1000
 MAX_SECTION_REFS = 200
-# User ids are stored as 64-bit integers in MongoDB and the relational database.
-MAX_USER_ID = 2**63 - 1
 RULES_HELP = ("Unlock rule: one condition — {\"all\": [...]}, {\"any\": [...]}, "
               "{\"completed\": ID_OR_KEY, \"min_score_percent\": 60}, "
               "{\"available_from\": \"2026-12-01T00:00:00Z\"} or {\"available_after_days\": 7}. "

@@ -7,8 +7,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import QueryBooleanField, QueryChoiceField, QueryIntegerField, QueryRegexField
-from api.learning.serializers import MAX_USER_ID
+from api.fields import (
+    MAX_USER_ID,
+    QueryBooleanField,
+    QueryChoiceField,
+    QueryIntegerField,
+    QueryRegexField,
+)
 from api.openapi import READ_ERRORS, error_responses
 from api.permissions import IsStaff
 from api.progress.serializers import (

@@ -29,7 +29,7 @@ from learning.documents import (
     LearnerProfile,
     learner_course_key,
 )
-from learning.selectors import object_id_parse, profile_cache_forget
+from learning.selectors import course_access_forget, object_id_parse, profile_cache_forget
 from learning.services.corrections import attempts_archive, learner_summary_restart, moment_ms
 
 ERASED_USERNAME_PREFIX = "erased-"
@@ -108,6 +108,7 @@ def learner_course_anonymise(*, user_id: int, course_id: str, anonymous_id: int,
         except DuplicateKeyError:  # handed over by an earlier run; this one was made since
             pass
         enrollments.delete_one({"_id": doc["_id"]})
+    course_access_forget(user_id=user_id, course_id=oid)
     return archived
 
 

@@ -51,9 +51,13 @@ def test_an_erased_user_is_gone_from_boards_profile_and_tokens(world):
     _finish_course(world)
     events = ActivityLog.objects(user_id=world.ada_id).count()
     attempts = ContentAttempt.objects(user_id=world.ada_id).count()
+    friends = {"users": str(world.ada_id)}  # Bob's friends list, checked and kept as enrolled
+    assert world.bob.get(world.course + "leaderboard/me/", friends).status_code == 200
 
     response = _erase(world, world.ada_id)
     assert response.status_code == 204 and response.content == b""
+    assert_error(world.bob.get(world.course + "leaderboard/me/", friends), 400,
+                 "users_not_enrolled")
 
     assert_error(world.ada.get(world.course + "progress/"), 401)  # the token is gone
     user = get_user_model().objects.get(pk=world.ada_id)

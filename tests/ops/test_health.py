@@ -19,13 +19,18 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def heartbeat_stopped(celery_worker):
-    """The session worker stops writing heartbeats during the test (and restarts after)."""
-    step = next(s for s in celery_worker.blueprint.steps.values() if isinstance(s, WorkerHeartbeat))
-    step.stop(celery_worker)
+def heartbeat_stopped(celery_worker, webhook_worker):
+    """Both workers of the session stop writing heartbeats during the test (and restart after):
+    one left stamping would make the workers look alive."""
+    steps = [(worker, next(s for s in worker.blueprint.steps.values()
+                           if isinstance(s, WorkerHeartbeat)))
+             for worker in (celery_worker, webhook_worker)]
+    for worker, step in steps:
+        step.stop(worker)
     redis_client().delete(WORKER_HEARTBEATS_KEY)
     yield
-    step.start(celery_worker)
+    for worker, step in steps:
+        step.start(worker)
 
 
 def test_healthz_answers_ok_without_touching_any_store():

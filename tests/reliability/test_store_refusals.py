@@ -8,7 +8,7 @@ from redis._parsers import _HiredisParser, _RESP2Parser, _RESP3Parser
 from rest_framework.test import APIRequestFactory
 
 from api.errors import api_exception_handler
-from config.redis_errors import RedisWritesRefused
+from config.redis_errors import REDIS_REFUSALS, RedisWritesRefused
 
 MISCONF = ("MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "
            "persist to disk.")
@@ -37,5 +37,5 @@ def test_other_redis_errors_stay_server_errors():
 def test_every_redis_parser_names_misconf_as_writes_refused(parser):
     """redis-py has no class of its own for MISCONF; ours is registered for every parser."""
     error = parser.parse_error(MISCONF)
-    assert isinstance(error, RedisWritesRefused)
+    assert isinstance(error, RedisWritesRefused) and isinstance(error, REDIS_REFUSALS)
     assert isinstance(error, redis.exceptions.ResponseError)  # what other code catches still holds
