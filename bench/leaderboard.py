@@ -108,7 +108,12 @@ from leaderboard.aggregation import scores_aggregate  # noqa: E402
 from leaderboard.documents import LeaderboardGroup, LeaderboardGroupMember  # noqa: E402
 from leaderboard.global_board import global_share_write  # noqa: E402
 from leaderboard.scoring import ALL_TIME, EPOCH, GLOBAL_SCALE, composite_encode  # noqa: E402
-from learning.documents import ContentAttempt, Enrollment, LearnerProfile  # noqa: E402
+from learning.documents import (  # noqa: E402
+    ContentAttempt,
+    Enrollment,
+    LearnerProfile,
+    learner_course_key,
+)
 from learning.selectors import profiles_get_many  # noqa: E402
 from learning.services import profile_upsert  # noqa: E402
 
@@ -292,8 +297,10 @@ def friends_of(course_id: str, scores: dict, me: int, rng: random.Random) -> str
     from bson import ObjectId
 
     chosen = rng.sample([u for u in scores if u != me], FRIENDS)
+    oid = ObjectId(course_id)
     Enrollment._get_collection().insert_many(
-        [{"user_id": u, "course_id": ObjectId(course_id), "enrolled_at": EPOCH} for u in chosen])
+        [{"_id": learner_course_key(u, oid), "user_id": u, "course_id": oid, "enrolled_at": EPOCH}
+         for u in chosen])
     return ",".join(map(str, chosen))
 
 
