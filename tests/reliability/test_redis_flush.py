@@ -33,7 +33,7 @@ def test_redis_flushes_refusals_and_an_empty_restart_under_load_converge(tmp_pat
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=280)
         report = run.stdout[-6000:] + run.stderr[-3000:]
         assert run.returncode == 0, report
-        assert "4 passed" in run.stdout, report
+        assert "5 passed" in run.stdout, report
         print(*[line for line in run.stdout.splitlines() if line.startswith("[fault]")], sep="\n")
     finally:
         server.kill()

@@ -1,5 +1,5 @@
 """Redis loses data under load: the broker DB flushed, both DBs flushed, writes refused for a
-while (persistence failing), the server restarted empty while attempts arrive. Each ends when
+while (persistence failing, out of memory), the server restarted empty while attempts arrive. Each ends when
 progress and boards equal a fresh computation.
 
 Not collected by the suite: tests/reliability/test_redis_flush.py runs it in a pytest process of
@@ -66,6 +66,25 @@ def test_redis_refusing_writes_mid_load_answers_and_converges(fleet):
     assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
     client.config_set("save", "")  # the operator's fix: writes are allowed again
     fleet.converge("Redis refused writes (MISCONF) for 3 s mid-load", timeout=90)
+
+
+def test_redis_out_of_memory_mid_load_answers_and_converges(fleet):
+    """Redis at its memory limit under `noeviction` refuses every write that could grow it
+    (OOM), publishes and the worker's bookkeeping included, until memory is freed."""
+    client = redis.Redis(port=int(os.environ["FLUSH_REDIS_PORT"]))
+    client.config_set("maxmemory-policy", "noeviction")
+    client.config_set("maxmemory", 1)
+    with pytest.raises(redis.exceptions.OutOfMemoryError):
+        client.set("probe", 1)
+    fleet.drive(6)
+    fleet.read()
+    time.sleep(3)  # the worker meets the refusal as well
+    fleet.drive(3)
+    fleet.read()
+    assert fleet.statuses["attempt 202"] == 18, fleet.statuses
+    assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
+    client.config_set("maxmemory", 0)  # the operator's fix
+    fleet.converge("Redis out of memory (OOM) for 3 s mid-load", timeout=90)
 
 
 def test_redis_restarted_empty_while_attempts_arrive_converges(fleet):
