@@ -234,7 +234,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # consumer's BRPOP) reconnects like a lost connection, instead of ending the worker for good.
 CELERY_BROKER_CHANNEL_ERROR_RETRY = True
 # Workers wait out a broker outage however long it lasts (Celery gives up after 100 tries, about
-# 50 minutes): the embedded worker is a thread of the API process, which no supervisor restarts.
+# 47 minutes): the embedded worker is a thread of the API process, which no supervisor restarts.
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 # Publishing fails fast when the broker is down, so the API can record the work as pending.
 CELERY_BROKER_CONNECTION_TIMEOUT = env_int("CELERY_BROKER_CONNECTION_TIMEOUT", 2)

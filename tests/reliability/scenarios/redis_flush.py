@@ -46,6 +46,18 @@ def test_both_dbs_flushed_mid_load_converge(fleet):
     fleet.converge("cache and broker DBs flushed (FLUSHALL) mid-load", timeout=30)
 
 
+def _load_while_refused(fleet) -> None:
+    """Attempts and reads for 3 s while Redis refuses writes: every attempt accepted, no read
+    answered 500 (a 503 asks the client to retry)."""
+    fleet.drive(6)
+    fleet.read()
+    time.sleep(3)  # the worker meets the refusal as well
+    fleet.drive(3)
+    fleet.read()
+    assert fleet.statuses["attempt 202"] == 18, fleet.statuses
+    assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
+
+
 def test_redis_refusing_writes_mid_load_answers_and_converges(fleet):
     """Persistence failing (a full disk, say): Redis refuses every write, the broker's BRPOP
     included (MISCONF), until the operator fixes it. Nothing answers 500, the worker waits
@@ -57,13 +69,7 @@ def test_redis_refusing_writes_mid_load_answers_and_converges(fleet):
     wait_until(lambda: client.info("persistence")["rdb_last_bgsave_status"] == "err", timeout=10)
     with pytest.raises(RedisWritesRefused):
         client.set("probe", 1)
-    fleet.drive(6)
-    fleet.read()
-    time.sleep(3)  # the worker meets the refusal as well
-    fleet.drive(3)
-    fleet.read()
-    assert fleet.statuses["attempt 202"] == 18, fleet.statuses
-    assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
+    _load_while_refused(fleet)
     client.config_set("save", "")  # the operator's fix: writes are allowed again
     fleet.converge("Redis refused writes (MISCONF) for 3 s mid-load", timeout=90)
 
@@ -76,13 +82,7 @@ def test_redis_out_of_memory_mid_load_answers_and_converges(fleet):
     client.config_set("maxmemory", 1)
     with pytest.raises(redis.exceptions.OutOfMemoryError):
         client.set("probe", 1)
-    fleet.drive(6)
-    fleet.read()
-    time.sleep(3)  # the worker meets the refusal as well
-    fleet.drive(3)
-    fleet.read()
-    assert fleet.statuses["attempt 202"] == 18, fleet.statuses
-    assert set(fleet.statuses) <= {"attempt 202", "read 200", "read 503"}, fleet.statuses
+    _load_while_refused(fleet)
     client.config_set("maxmemory", 0)  # the operator's fix
     fleet.converge("Redis out of memory (OOM) for 3 s mid-load", timeout=90)
 
