@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from rest_framework import serializers
 
-from api.fields import MAX_USER_ID, JSONIntegerField, MarksField
+from api.fields import MAX_USER_ID, JSONCharField, JSONFloatField, JSONIntegerField, MarksField
 
 RANKINGS = ["distinct", "competition", "dense"]
 
@@ -98,7 +98,7 @@ class GroupSerializer(serializers.Serializer):
 
 
 class GroupCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = JSONCharField(max_length=200)
     members = serializers.ListField(
         child=JSONIntegerField(min_value=1, max_value=MAX_USER_ID), required=False, default=list,
         max_length=settings.LEADERBOARD_GROUP_MAX_BATCH,
@@ -106,7 +106,7 @@ class GroupCreateSerializer(serializers.Serializer):
 
 
 class GroupRenameSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=200)
+    name = JSONCharField(max_length=200)
 
 
 class GroupMembersSerializer(serializers.Serializer):
@@ -117,7 +117,7 @@ class GroupMembersSerializer(serializers.Serializer):
 
 class GlobalWeightSerializer(serializers.Serializer):
     course_id = serializers.CharField(read_only=True)
-    weight = serializers.FloatField(
+    weight = JSONFloatField(
         min_value=0, max_value=100,
         help_text="Multiplies the course's points on the global board (1 by default; 0 leaves "
                   "the course out).")
@@ -126,6 +126,6 @@ class GlobalWeightSerializer(serializers.Serializer):
 class SeasonSerializer(serializers.Serializer):
     id = serializers.CharField(read_only=True)
     course_id = serializers.CharField(read_only=True)
-    name = serializers.CharField(max_length=200)
+    name = JSONCharField(max_length=200)
     start = serializers.DateTimeField(help_text="Inclusive, e.g. 2027-01-01T00:00:00Z.")
     end = serializers.DateTimeField(help_text="Exclusive; after start. Seasons never overlap.")

@@ -77,7 +77,8 @@ def test_staff_weight_a_course_and_the_global_board_is_rebuilt(two_courses):
     ids, url = board.ids, f"/api/v1/courses/{other}/leaderboard/global-weight/"
     wait_until(lambda: _rows(board.staff)[:1] == [(1, ids["bob"], 28)])
     assert board.clients["ada"].put(url, {"weight": 2}, format="json").status_code == 403
-    for bad in ({"weight": -1}, {"weight": 101}, {"weight": "x"}, {}):
+    for bad in ({"weight": -1}, {"weight": 101}, {"weight": "x"}, {"weight": "2"},
+                {"weight": True}, {}):
         assert board.staff.put(url, bad, format="json").status_code == 400, bad
     response = board.staff.put(url, {"weight": 2}, format="json")
     assert response.status_code == 200 and response.json() == {"course_id": other, "weight": 2.0}

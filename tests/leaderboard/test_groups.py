@@ -85,6 +85,9 @@ def test_learners_see_only_their_groups_boards_and_staff_manage_groups(graded_bo
     assert staff.post(_groups_url(graded_board), {"members": []}, format="json").status_code == 400
     assert staff.post(_groups_url(graded_board), {"name": "x", "members": ["a"]},
                       format="json").status_code == 400
+    assert staff.post(_groups_url(graded_board), {"name": 7}, format="json").status_code == 400
+    assert staff.patch(_groups_url(graded_board) + group["id"] + "/", {"name": 7},
+                       format="json").status_code == 400
     for members in ([2**63], [str(ids["ada"])], [1.5], [True]):  # too big, not JSON integers
         assert staff.post(_groups_url(graded_board), {"name": "x", "members": members},
                           format="json").status_code == 400, members

@@ -78,6 +78,8 @@ def test_staff_define_seasons_that_never_overlap_and_each_has_a_board(graded_boa
     backwards = staff.post(seasons, {"name": "Back", "start": _iso(now + timedelta(days=50)),
                                      "end": _iso(now + timedelta(days=40))}, format="json")
     assert backwards.status_code == 400 and backwards.json()["code"] == "invalid_season"
+    unnamed = staff.post(seasons, {**body, "name": 2027}, format="json")  # a string, not converted
+    assert unnamed.status_code == 400 and "name" in unnamed.json()
     assert staff.post(seasons, {"name": "x"}, format="json").status_code == 400
     later = staff.post(seasons, {"name": "Spring", "start": _iso(now + timedelta(days=30)),
                                  "end": _iso(now + timedelta(days=60))}, format="json")
