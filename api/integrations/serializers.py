@@ -6,6 +6,7 @@ from datetime import datetime
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
+from api.fields import JSONBooleanField, JSONCharField
 from integrations.documents import DELIVERY_STATUSES, EVENT_TYPES
 
 ENDPOINT_EXAMPLE = {"url": "https://hooks.example.com/lms", "description": "CRM",
@@ -15,12 +16,12 @@ ENDPOINT_EXAMPLE = {"url": "https://hooks.example.com/lms", "description": "CRM"
 @extend_schema_serializer(examples=[OpenApiExample("New endpoint", value=ENDPOINT_EXAMPLE,
                                                    request_only=True)])
 class WebhookEndpointWriteSerializer(serializers.Serializer):
-    url = serializers.CharField(max_length=2000, help_text="http(s) URL on a public address.")
-    description = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    url = JSONCharField(max_length=2000, help_text="http(s) URL on a public address.")
+    description = JSONCharField(max_length=500, required=False, allow_blank=True)
     event_types = serializers.ListField(
         child=serializers.ChoiceField(choices=EVENT_TYPES), min_length=1, max_length=len(EVENT_TYPES),
         help_text="The event types sent to this endpoint.")
-    active = serializers.BooleanField(required=False, default=True,
+    active = JSONBooleanField(required=False, default=True,
                                       help_text="Inactive endpoints receive nothing.")
 
 

@@ -8,7 +8,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from api.fields import QueryChoiceField, QueryIntegerField, QueryRegexField
+from api.fields import JSONCharField, QueryChoiceField, QueryIntegerField, QueryRegexField
 from api.leaderboard.serializers import (
     GlobalWeightSerializer,
     GroupCreateSerializer,
@@ -243,7 +243,7 @@ class VisibilityBodySerializer(serializers.Serializer):
 
 
 class HideBodySerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, help_text="Why the learner is hidden.")
+    reason = JSONCharField(max_length=500, help_text="Why the learner is hidden.")
 
 
 class HiddenListQuerySerializer(serializers.Serializer):

@@ -55,6 +55,9 @@ def test_a_setting_allows_loopback_urls(staff_client, settings):
     settings.WEBHOOK_ALLOW_PRIVATE_URLS = True
     assert _create(staff_client, url="http://127.0.0.1:9/hook").status_code == 201
     assert _create(staff_client, url="ftp://127.0.0.1/hook").status_code == 400
+    # Strict JSON: nothing is converted into a string or a boolean.
+    for bad in ({"description": 7}, {"active": "false"}, {"active": 0}):
+        assert _create(staff_client, **bad).status_code == 400, bad
 
 
 def test_unknown_event_types_are_refused(staff_client):

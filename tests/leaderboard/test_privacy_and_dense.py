@@ -111,6 +111,7 @@ def test_staff_hide_a_learner_from_every_board_at_once_with_a_reason(graded_boar
     hide_url = f"/api/v1/leaderboard/hidden-learners/{ids['cy']}/"
     assert cy.put(hide_url, {"reason": "x"}, format="json").status_code == 403
     assert staff.put(hide_url, {}, format="json").status_code == 400
+    assert staff.put(hide_url, {"reason": 42}, format="json").status_code == 400  # not converted
     assert staff.put("/api/v1/leaderboard/hidden-learners/abc/", {"reason": "x"},
                      format="json").status_code == 400
     missing = staff.put("/api/v1/leaderboard/hidden-learners/999999/", {"reason": "x"},
