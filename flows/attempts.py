@@ -43,8 +43,6 @@ from progress.services import progress_recalculation_claim, progress_recalculati
 
 logger = logging.getLogger(__name__)
 
-# A stored attempt's follow-up failing on these leaves it to the sweep instead of failing the request.
-
 
 @dataclass(frozen=True, slots=True)
 class SubmittedAttempt:

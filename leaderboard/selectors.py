@@ -180,14 +180,17 @@ def scale_of(course_id: str) -> Scale:
 
 
 def _script_run(script: str, course_id: str, window: Window, args: list) -> list:
-    name = window.name
     if course_id == keys.GLOBAL_ID:
         script = lua_for(script, GLOBAL_SCALE)
-    return script_run(script, [keys.board_key(course_id, name),
-                               keys.empty_marker_key(course_id, name), keys.config_key(course_id),
-                               keys.levels_key(course_id, name), keys.hidden_key(course_id, name),
-                               keys.anonymous_key(course_id, name)],
+    return script_run(script, _read_keys(course_id, window.name),
                       [*args, settings.LEADERBOARD_RANKING])
+
+
+def _read_keys(course_id: str, name: str) -> list[str]:
+    """KEYS of the read scripts: board, empty marker, settings, dense levels, hidden, anonymous."""
+    return [keys.board_key(course_id, name), keys.empty_marker_key(course_id, name),
+            keys.config_key(course_id), keys.levels_key(course_id, name),
+            keys.hidden_key(course_id, name), keys.anonymous_key(course_id, name)]
 
 
 def _read(script: str, course_id: str, window: Window, args: list) -> list | None:
@@ -394,12 +397,9 @@ return {1, mode, count, index, string.format('%.0f', composite), hidden, me_high
 def _users_read(course_id: str, window: Window, user_ids: list[int], caller_id: int,
                 args: list) -> list | None:
     """Run the friends script; None when the board is missing."""
-    name = window.name
-    result = script_run(_USERS_SCRIPT, [
-        keys.board_key(course_id, name), keys.empty_marker_key(course_id, name),
-        keys.config_key(course_id), keys.levels_key(course_id, name),
-        keys.hidden_key(course_id, name), keys.anonymous_key(course_id, name)],
-        [",".join(map(str, user_ids)), str(caller_id), *args, settings.LEADERBOARD_RANKING])
+    result = script_run(_USERS_SCRIPT, _read_keys(course_id, window.name),
+                        [",".join(map(str, user_ids)), str(caller_id), *args,
+                         settings.LEADERBOARD_RANKING])
     return result if result[0] else None
 
 
