@@ -46,6 +46,17 @@ class ResilientRedBeatScheduler(RedBeatScheduler):
             self._lock_lost = True
             return RETRY_SECONDS
 
+    def close(self) -> None:
+        """Stop; with Redis gone the lock cannot be released, and it expires by itself."""
+        try:
+            super().close()
+        except REDIS_LOST as exc:
+            # RedBeat's close asks Redis whether the lock is still ours: a stop while Redis is
+            # down ended beat with a traceback and exit status 1.
+            logger.warning("beat: stopping without releasing lock %s (%r); it expires within "
+                           "%s s", self.lock_key, exc, self.lock_timeout)
+            self.lock = None
+
     def _lock_reacquire(self) -> bool:
         """Take the lock (unless still ours) and re-install the schedule; False if not now."""
         try:

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[1]
 # restarted at once (and backs off the same way if the new one fails to start).
 STARTSECS = 5
 STARTRETRIES = 10
+# Seconds Flower gets to stop (at most STOP_TIMEOUT): it has nothing to finish.
+FLOWER_STOP_SECONDS = 5
 
 
 def _value(name: str, default: str | None = None) -> str:
@@ -138,9 +140,12 @@ directory={_escape(str(ROOT))}
     # Flower reads its login from FLOWER_BASIC_AUTH itself, which keeps it out of `ps`. Its own
     # metrics stay its own (Prometheus scrapes Flower apart), out of the shared samples directory:
     # the variable is removed, not emptied (prometheus_client would write to the working directory).
+    # Flower keeps nothing to save, and while the broker is down its exit waits for a control
+    # broadcast that retries the connection without end: it gets a few seconds, not STOP_TIMEOUT.
     parts.append(_program(
         "flower", _command("env", "-u", "PROMETHEUS_MULTIPROC_DIR", celery, "-A", "config",
-                           "flower", "--address=127.0.0.1", f"--port={flower_port}"), **app))
+                           "flower", "--address=127.0.0.1", f"--port={flower_port}"),
+        **{**app, "stop_timeout": min(stop_timeout, FLOWER_STOP_SECONDS)}))
     # One group: supervisord stops a group's processes together, groups one after another.
     parts.append(f"\n[group:lms]\nprograms={','.join(names)}\npriority=100\n")
     return "".join(parts)
