@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from django.contrib.admin import AdminSite
+from django.contrib.admin.exceptions import DisallowedModelAdminLookup
+from django.db import DatabaseError
 from django.urls import path, reverse
 
 SECTION_LABEL = "lms_data"
@@ -25,10 +27,35 @@ _ENTRIES = (
 )
 
 
+class BadLookupsRefused:
+    """A ModelAdmin whose list answers 400 to filters the database cannot run.
+
+    Django's admin accepts any lookup on a model's own fields from the query string
+    (`?username__regex=(`, `?id__in=<30 digits>`, `?date_joined__year=99999`) and runs it
+    while rendering the list, where a bad pattern or a number out of the database's range is
+    a server error."""
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            response = super().changelist_view(request, extra_context)
+            # The list is queried while the response renders, so render it here.
+            return response.render() if hasattr(response, "render") else response
+        except (DatabaseError, OverflowError, ValueError) as exc:
+            raise DisallowedModelAdminLookup(f"Filter not supported: {exc}") from exc
+
+
 class LmsAdminSite(AdminSite):
     site_header = "LMS administration"
     site_title = "LMS admin"
     index_title = "Site administration"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Register as Django does, each list guarded against filters it cannot run."""
+        from django.contrib.admin import ModelAdmin
+
+        base = admin_class or ModelAdmin
+        guarded = type(base.__name__, (BadLookupsRefused, base), {"__module__": base.__module__})
+        return super().register(model_or_iterable, guarded, **options)
 
     def get_urls(self):
         from backoffice.views import (

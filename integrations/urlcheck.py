@@ -25,6 +25,8 @@ def url_check(*, url: str) -> str:
         raise InvalidInput("Only http and https URLs are allowed.", code="url_not_allowed")
     if not parts.hostname:
         raise InvalidInput("The URL has no host.", code="url_not_allowed")
+    if port == 0:
+        raise InvalidInput("Port 0 is not a port a server listens on.", code="url_not_allowed")
     if parts.username or parts.password:
         raise InvalidInput("Credentials in the URL are not allowed.", code="url_not_allowed")
     if settings.WEBHOOK_ALLOW_PRIVATE_URLS:
@@ -44,9 +46,20 @@ def url_check(*, url: str) -> str:
     return url
 
 
+# NAT64's well-known prefix: the last 32 bits are an IPv4 address a NAT64 gateway calls.
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _internal(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        address = mapped
-    return (address.is_loopback or address.is_link_local or address.is_private
-            or address.is_multicast or address.is_reserved or address.is_unspecified)
+    """Anything but a public unicast address (shared CGNAT space such as 100.64.0.0/10, where
+    some clouds keep their metadata service, included), also when an IPv6 form carries an
+    internal IPv4 address: mapped, 6to4 (2002::/16), Teredo, NAT64."""
+    if address.version == 6:
+        carried = [address.ipv4_mapped, address.sixtofour, *(address.teredo or ())]
+        if address in _NAT64:
+            carried.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+        if any(inner is not None and _internal(inner) for inner in carried):
+            return True
+    return (not address.is_global or address.is_loopback or address.is_link_local
+            or address.is_private or address.is_multicast or address.is_reserved
+            or address.is_unspecified)

@@ -198,7 +198,10 @@ def day_parse(label: str) -> Window:
         day = date.fromisoformat(label)
     except ValueError as exc:
         raise ValueError(f"{label} is not a date") from exc
-    return day_containing(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    try:
+        return day_containing(datetime(day.year, day.month, day.day, tzinfo=UTC))
+    except OverflowError as exc:  # 9999-12-31: its end is past the calendar
+        raise ValueError(f"{label} is outside the calendar this service handles") from exc
 
 
 def _month_start(year: int, month: int) -> datetime:
@@ -210,7 +213,7 @@ def month_containing(moment: datetime) -> Window:
     moment = _utc(moment)
     start = _month_start(moment.year, moment.month)
     end = _month_start(moment.year + moment.month // 12, moment.month % 12 + 1)
-    return Window(kind=MONTH, label=f"{moment.year}-{moment.month:02d}", start=start, end=end)
+    return Window(kind=MONTH, label=f"{moment.year:04d}-{moment.month:02d}", start=start, end=end)
 
 
 def month_parse(label: str) -> Window:
@@ -225,4 +228,9 @@ def window_expire_at(window: Window, *, retention: timedelta) -> datetime | None
     """When Redis drops a period's board: `retention` after it ends (never for all-time)."""
     if window.kind == ALL:
         return None
-    return window.end + retention
+    try:
+        return window.end + retention
+    except OverflowError:
+        # A season stored with an end near 9999-12-31 (refused since, but possibly stored):
+        # it must not fail every update of its course.
+        return datetime.max.replace(tzinfo=UTC)

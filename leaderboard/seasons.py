@@ -17,6 +17,9 @@ from leaderboard.documents import LeaderboardSeason, LeaderboardSettings
 from leaderboard.scoring import SEASON, Window
 from learning.selectors import object_id_parse
 
+# The latest end a season may have: years of retention before the calendar's end (9999).
+SEASON_END_MAX = datetime(9000, 1, 1, tzinfo=UTC)
+
 
 def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
@@ -80,6 +83,10 @@ def season_create(*, course_id: str, name: str, start: datetime, end: datetime, 
     start, end = _utc(start), _utc(end)
     if start >= end:
         raise InvalidInput("a season must end after it starts", code="invalid_season")
+    if end > SEASON_END_MAX:
+        # Its board is kept for a retention after it ends, which must stay inside the calendar.
+        raise InvalidInput(f"a season must end by {SEASON_END_MAX.isoformat()}",
+                           code="invalid_season")
     course = object_id_parse(course_id, what="course_id")
     with _seasons_locked(course):  # the overlap check and the insert, one writer at a time
         clash = LeaderboardSeason._get_collection().find_one(

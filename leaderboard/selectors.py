@@ -300,13 +300,20 @@ def users_check(*, course_id: str, user_ids: list[int], caller_id: int) -> list[
 # Redis sort was 0.5 ms faster for 500 ids, but it made every friends read a write: AOF and
 # replica traffic, and refused while Redis refuses writes). ARGV: the ids comma-separated (the
 # caller among them), the caller, 'me' (ARGV[4] = around) or 'page' (ARGV[4] = offset, ARGV[5] =
-# limit), the default ranking.
+# limit), the default ranking, '1' to leave out anonymous learners other than the caller.
 _USERS_SCRIPT = """
 local present = redis.call('EXISTS', KEYS[1], KEYS[2]) > 0
 local mode = redis.call('HGET', KEYS[3], 'ranking') or ARGV[6]
 if not present then return {0, mode} end
 local ids = {}
 for id in string.gmatch(ARGV[1], '[^,]+') do ids[#ids + 1] = id end
+if ARGV[7] == '1' then
+  local anonymous, kept = redis.call('SMISMEMBER', KEYS[6], unpack(ids)), {}
+  for i = 1, #ids do
+    if anonymous[i] == 0 or ids[i] == ARGV[2] then kept[#kept + 1] = ids[i] end
+  end
+  ids = kept
+end
 local scores = redis.call('ZMSCORE', KEYS[1], unpack(ids))
 -- Board order without a Lua comparator: distinct scores sorted as numbers, the members of one
 -- score as strings (both sorts in C), read backwards: higher scores first, equal ones by member
@@ -395,11 +402,14 @@ return {1, mode, count, index, string.format('%.0f', composite), hidden, me_high
 
 
 def _users_read(course_id: str, window: Window, user_ids: list[int], caller_id: int,
-                args: list) -> list | None:
-    """Run the friends script; None when the board is missing."""
+                args: list, viewer: Viewer | None) -> list | None:
+    """Run the friends script; None when the board is missing. The caller named every learner
+    of the set, so an anonymous one among them would be known by elimination: only staff see
+    them there."""
+    anonymous_left_out = "0" if viewer is not None and viewer.is_staff else "1"
     result = script_run(_USERS_SCRIPT, _read_keys(course_id, window.name),
                         [",".join(map(str, user_ids)), str(caller_id), *args,
-                         settings.LEADERBOARD_RANKING])
+                         settings.LEADERBOARD_RANKING, anonymous_left_out])
     return result if result[0] else None
 
 
@@ -408,7 +418,7 @@ def leaderboard_users_page(*, course_id: str, user_ids: list[int], caller_id: in
                            viewer: Viewer | None = None) -> dict | None:
     """A page of the given learners (and the caller) ranked among themselves: one Redis round
     trip; None when the board is missing."""
-    result = _users_read(course_id, window, user_ids, caller_id, ["page", offset, limit])
+    result = _users_read(course_id, window, user_ids, caller_id, ["page", offset, limit], viewer)
     if result is None:
         return None
     _, mode, count, _, _, _, _, _, start, page, first_higher, flags = result
@@ -420,7 +430,7 @@ def leaderboard_users_me(*, course_id: str, user_ids: list[int], caller_id: int,
                          window: Window = ALL_TIME, viewer: Viewer | None = None) -> dict | None:
     """The caller's rank among the given learners, with those around: one Redis round trip;
     None when the board is missing. A hidden caller is told where their score would put them."""
-    result = _users_read(course_id, window, user_ids, caller_id, ["me", around, 0])
+    result = _users_read(course_id, window, user_ids, caller_id, ["me", around, 0], viewer)
     if result is None:
         return None
     mode, count, index = _mode(result[1]), result[2], result[3]

@@ -128,4 +128,5 @@ class SeasonSerializer(serializers.Serializer):
     course_id = serializers.CharField(read_only=True)
     name = JSONCharField(max_length=200)
     start = serializers.DateTimeField(help_text="Inclusive, e.g. 2027-01-01T00:00:00Z.")
-    end = serializers.DateTimeField(help_text="Exclusive; after start. Seasons never overlap.")
+    end = serializers.DateTimeField(help_text="Exclusive; after start, by 9000-01-01. Seasons "
+                                              "never overlap.")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from learning.documents import Course
 from tests.admin.conftest import attempt_add, enrollment_add
@@ -9,6 +10,15 @@ from tests.admin.test_edit import form_data
 from tests.admin.test_lists import result_rows
 
 DATA = "/admin/data/"
+
+
+@pytest.fixture
+def superuser_browser(django_user_model) -> Client:
+    """The admin as a superuser: the stock user and token lists need their permissions."""
+    client = Client()
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.com",
+                                                                 "root-passphrase-7"))
+    return client
 SEARCHED_LISTS = ["courses/", "items/", "enrollments/", "attempts/", "progress/", "activity/",
                   "overrides/", "resets/", "archived-attempts/", "erasures/"]
 
@@ -63,3 +73,25 @@ def test_an_outline_json_that_nests_too_deeply_is_a_form_error_when_adding_too(a
 @pytest.mark.parametrize("suffix", ["0123456789abcdef01234567%0A", "%C2%B2", "%00"])
 def test_a_malformed_id_in_a_detail_address_is_the_admins_404(admin_browser, page, suffix):
     assert admin_browser.get(f"{DATA}{page}{suffix}/").status_code == 404
+
+
+@pytest.mark.parametrize(("page", "query"), [
+    ("auth/user/", {"username__regex": "("}),
+    ("auth/user/", {"username__iregex": "["}),
+    ("auth/user/", {"id__in": "9" * 30}),
+    ("auth/user/", {"last_login__year": "99999"}),
+    ("auth/user/", {"date_joined__year__gt": "9" * 20}),
+    ("authtoken/tokenproxy/", {"user_id": "9" * 25}),
+])
+def test_a_filter_the_database_cannot_run_on_a_stock_list_is_a_400(superuser_browser, page, query):
+    response = superuser_browser.get("/admin/" + page, query)
+
+    assert response.status_code == 400
+
+
+def test_stock_lists_still_filter_as_their_links_do(superuser_browser, make_user):
+    make_user("ada")
+
+    response = superuser_browser.get("/admin/auth/user/", {"is_staff__exact": "0"})
+
+    assert response.status_code == 200 and "ada" in response.content.decode()

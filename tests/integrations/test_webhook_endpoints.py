@@ -44,6 +44,10 @@ def test_learners_cannot_see_or_add_endpoints(make_user, client_for):
     "http://10.1.2.3/hook", "http://192.168.0.10/hook", "http://172.16.5.4/hook",
     "http://169.254.169.254/latest/meta-data/", "http://0.0.0.0/hook",
     "http://[::ffff:127.0.0.1]/hook", "https://user:pass@93.184.216.34/hook",
+    # Shared CGNAT space (a cloud's metadata service at 100.100.100.200), and loopback carried
+    # in 6to4 and NAT64 forms; port 0.
+    "http://100.64.0.1/hook", "http://100.100.100.200/latest/meta-data/",
+    "http://[2002:7f00:1::]/hook", "http://[64:ff9b::7f00:1]/hook", "http://93.184.216.34:0/hook",
 ])
 def test_urls_that_are_not_public_http_are_refused(staff_client, url):
     response = _create(staff_client, url=url)

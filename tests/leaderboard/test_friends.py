@@ -94,6 +94,27 @@ def test_hidden_friends_are_left_out_and_a_hidden_caller_still_gets_their_rank(g
     assert ids["bob"] not in [r["user_id"] for r in page["results"]]
 
 
+def test_anonymous_friends_are_left_out_since_the_caller_named_them(graded_board):
+    ids, url = graded_board.ids, graded_board.url
+    bob = graded_board.clients["bob"]
+    bob.put("/api/v1/leaderboard/visibility/", {"visibility": "anonymous"}, format="json")
+    wait_until(lambda: graded_board.rows(graded_board.clients["dee"])[1][1] is None)
+    # Dee named Bob: an "Anonymous learner" in a set of two would be Bob, with his score.
+    dee = graded_board.clients["dee"]
+    page = dee.get(url, {"users": _users(ids["bob"])}).json()
+    assert [(r["rank"], r["user_id"]) for r in page["results"]] == [(1, ids["dee"])]
+    assert page["count"] == 1
+    me = dee.get(url + "me/", {"users": _users(ids["bob"], ids["cy"]), "around": 5}).json()
+    assert (me["rank"], me["count"]) == (2, 2)
+    assert [e["user_id"] for e in me["around"]] == [ids["cy"], ids["dee"]]
+    assert not any(e["anonymous"] for e in me["around"])
+    # Bob still sees himself among his friends, and staff see him (with his id) as before.
+    mine = bob.get(url + "me/", {"users": _users(ids["dee"])}).json()
+    assert (mine["rank"], mine["score"], mine["count"]) == (1, 8, 2)
+    staff_page = graded_board.staff.get(url, {"users": _users(ids["bob"], ids["dee"])}).json()
+    assert ids["bob"] in [r["user_id"] for r in staff_page["results"]]
+
+
 def test_friends_must_be_enrolled_and_at_most_500(graded_board, make_user):
     url, ada = graded_board.url, graded_board.clients["ada"]
     outsider = make_user("outsider")

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+from bson import ObjectId
 from django.conf import settings
 from django.test import Client
 
@@ -53,13 +54,21 @@ def test_day_and_month_boards_follow_updates_and_name_their_period(graded_board)
     tomorrow = day_containing(today.end + timedelta(hours=1)).label
     for params in ({"day": tomorrow}, {"day": "2026-13-01"}, {"day": "29-11-2026"},
                    {"month": "2026-13"}, {"window": "all", "month": month.label},
-                   {"window": "day", "month": month.label}, {"window": "season"}):
+                   {"window": "day", "month": month.label}, {"window": "season"},
+                   # The calendar's last day: its end is past datetime's range (was a 500).
+                   {"day": "9999-12-31"}, {"window": "day", "day": "9999-12-31"}):
         response = client.get(url, params)
         assert response.status_code == 400, (params, response.content)
         assert response.json()["code"]
     old = day_containing(today.start - timedelta(days=settings.LEADERBOARD_DAILY_RETENTION_DAYS + 2))
     gone = client.get(url, {"day": old.label})
     assert gone.status_code == 404 and gone.json()["code"] == "day_expired"
+    for path in (url, url + "me/"):
+        last_day = client.get(path, {"window": "day", "day": "9999-12-31"})
+        assert last_day.status_code == 400 and last_day.json()["code"] == "invalid_day"
+    # A month is named as asked: year 1 was labelled "1-01".
+    first_month = client.get(url, {"month": "0001-01"})
+    assert first_month.status_code == 404 and "0001-01" in first_month.json()["detail"]
 
 
 def test_staff_define_seasons_that_never_overlap_and_each_has_a_board(graded_board):
@@ -250,3 +259,23 @@ def test_beat_prebuilds_the_next_day_week_month_and_season_before_they_start(gra
     wait_until(lambda: all(cache.exists(keys.board_key(course, n), keys.empty_marker_key(course, n))
                            for n in names))
     assert {n.split(":")[0] for n in names} == {"day", "week", "month", "season"}
+
+
+def test_a_season_ending_at_the_calendars_end_is_refused_and_one_stored_breaks_no_update(
+        graded_board):
+    ids, staff = graded_board.ids, graded_board.staff
+    seasons = f"/api/v1/courses/{graded_board.course}/seasons/"
+    start = datetime.now(UTC) - timedelta(hours=1)
+    for end in ("9999-12-31T23:59:59.999999Z", "9000-01-01T00:00:01Z"):
+        refused = staff.post(seasons, {"name": "Forever", "start": _iso(start), "end": end},
+                             format="json")
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid_season", end
+    # One stored before the bound existed: its board's expiry (end + retention) is past the
+    # calendar, which failed every board update of the course, for good.
+    LeaderboardSeason._get_collection().insert_one({
+        "course_id": ObjectId(graded_board.course), "name": "Forever", "start": start,
+        "end": datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "created_by": 1,
+        "created_at": datetime.now(UTC)})
+    graded_board.grade("dee", 11)
+    graded_board.becomes([(1, ids["dee"], 11), (2, ids["ada"], 10), (3, ids["bob"], 8),
+                          (4, ids["cy"], 8)])

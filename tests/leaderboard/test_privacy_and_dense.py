@@ -94,9 +94,12 @@ def test_an_anonymous_learner_shows_without_name_or_id_but_to_themselves_and_sta
     wait_until(lambda: int(cache.hget(keys.stats_key(graded_board.course), "rebuilds:all") or 0)
                > rebuilds)
     assert top(graded_board.clients["bob"])["display_name"] == "Anonymous learner"
-    # Friends rankings flag them too.
+    # Friends rankings leave them out: Bob named Ada, so an anonymous entry would be her
+    # (tests/leaderboard/test_friends.py); staff see her there with her id, flagged.
     friends = graded_board.clients["bob"].get(url, {"users": str(ids["ada"])}).json()
-    assert (friends["results"][0]["user_id"], friends["results"][0]["anonymous"]) == (None, True)
+    assert [r["user_id"] for r in friends["results"]] == [ids["bob"]]
+    friends = graded_board.staff.get(url, {"users": str(ids["ada"])}).json()
+    assert [(r["user_id"], r["anonymous"]) for r in friends["results"]] == [(ids["ada"], True)]
 
 
 def test_staff_hide_a_learner_from_every_board_at_once_with_a_reason(graded_board):
@@ -134,6 +137,15 @@ def test_staff_hide_a_learner_from_every_board_at_once_with_a_reason(graded_boar
 
     assert staff.delete(hide_url).status_code == 200
     graded_board.becomes([(1, ids["ada"], 10), (2, ids["bob"], 8), (3, ids["cy"], 8), (4, ids["dee"], 5)])
+    assert staff.get("/api/v1/leaderboard/hidden-learners/").json() == []
+
+
+def test_an_erased_user_cannot_be_hidden_anew(graded_board):
+    staff, dee = graded_board.staff, graded_board.ids["dee"]
+    assert staff.delete(f"/api/v1/users/{dee}/").status_code in (200, 202, 204)
+    erased = staff.put(f"/api/v1/leaderboard/hidden-learners/{dee}/", {"reason": "again"},
+                       format="json")
+    assert erased.status_code == 404 and erased.json()["code"] == "unknown_user"
     assert staff.get("/api/v1/leaderboard/hidden-learners/").json() == []
 
 
