@@ -18,6 +18,7 @@ import time
 
 from django.conf import settings
 from redis.exceptions import RedisError
+from rest_framework.fields import BooleanField
 from rest_framework.throttling import SimpleRateThrottle
 
 from config.redis import script_run
@@ -74,16 +75,24 @@ class SettingsRateThrottle(SimpleRateThrottle):
         return hashlib.sha256(value.encode()).hexdigest()[:32]
 
 
+def login_name(username: str) -> str:
+    """The account a login names, as the limit counts it: the login form strips surrounding
+    whitespace before it checks the password, so " ada\n" is a guess at "ada"."""
+    return username.strip().lower()
+
+
 class LoginUsernameThrottle(SettingsRateThrottle):
     """Password guesses against one username, from any address, staff accounts included."""
 
     scope = "login_username"
 
     def get_cache_key(self, request, view) -> str | None:
-        username = request.data.get("username") if isinstance(request.data, dict) else None
+        # A DRF request's body, or the admin login form's.
+        form = request.data if hasattr(request, "data") else request.POST
+        username = form.get("username") if hasattr(form, "get") else None
         if not isinstance(username, str) or not username:
             return None  # nothing to count: the view refuses the request anyway
-        return self.cache_format % {"scope": self.scope, "ident": self.ident_of(username.lower())}
+        return self.cache_format % {"scope": self.scope, "ident": self.ident_of(login_name(username))}
 
 
 class LoginAddressThrottle(SettingsRateThrottle):
@@ -116,7 +125,8 @@ class FreshProgressThrottle(UserScopedThrottle):
     scope = "fresh_progress"
 
     def allow_request(self, request, view) -> bool:
-        if request.query_params.get("fresh", "").lower() not in ("true", "1", "yes", "on"):
+        # Every spelling the query's boolean field reads as true ("t", "Y", ...), not a subset.
+        if request.query_params.get("fresh", "").lower() not in BooleanField.TRUE_VALUES:
             return True
         return super().allow_request(request, view)
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 from django.contrib.admin import AdminSite
 from django.contrib.admin.exceptions import DisallowedModelAdminLookup
 from django.db import DatabaseError
+from django.http import HttpResponse
 from django.urls import path, reverse
+
+from api.throttles import LoginAddressThrottle, LoginUsernameThrottle
 
 SECTION_LABEL = "lms_data"
 SECTION_NAME = "Learning data (MongoDB)"
@@ -48,6 +51,18 @@ class LmsAdminSite(AdminSite):
     site_header = "LMS administration"
     site_title = "LMS admin"
     index_title = "Site administration"
+
+    def login(self, request, extra_context=None):
+        """Django's login form, with the API's login limits: guesses at one username and from
+        one address count together, whichever door they come through."""
+        if request.method == "POST":
+            for throttle in (LoginUsernameThrottle(), LoginAddressThrottle()):
+                if not throttle.allow_request(request, None):
+                    wait = throttle.wait()
+                    return HttpResponse(f"Too many login attempts; try again in {wait} s.",
+                                        status=429, content_type="text/plain",
+                                        headers={"Retry-After": str(wait)})
+        return super().login(request, extra_context)
 
     def register(self, model_or_iterable, admin_class=None, **options):
         """Register as Django does, each list guarded against filters it cannot run."""

@@ -368,20 +368,23 @@ _COURSE_LEAVES_LOCK = threading.Lock()
 
 
 def course_access_check(*, user, course_id: str) -> None:
-    """Staff may look at any existing course; learners only at courses they are enrolled in."""
+    """Staff may look at any existing course; learners only at published courses they are
+    enrolled in (an unpublished one is a draft: 404, as for its detail, even to its learners)."""
     oid = object_id_parse(course_id, what="course_id")
     key = ("staff" if user.is_staff else user.pk, oid)
     if _ACCESS.get(key):
         return
     generation = _ACCESS.generation()
+    courses = Course._get_collection()
     if user.is_staff:
-        if not Course._get_collection().count_documents({"_id": oid}, limit=1):
+        if not courses.count_documents({"_id": oid}, limit=1):
             raise NotFound(f"Course {course_id} not found")
-    elif not Enrollment._get_collection().count_documents(
-            {"_id": learner_course_key(user.pk, oid), **ENROLLED}, limit=1):
-        if not Course._get_collection().count_documents({"_id": oid, "published": True}, limit=1):
+    else:
+        if not courses.count_documents({"_id": oid, "published": True}, limit=1):
             raise NotFound(f"Course {course_id} not found")
-        raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
+        if not Enrollment._get_collection().count_documents(
+                {"_id": learner_course_key(user.pk, oid), **ENROLLED}, limit=1):
+            raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
     _ACCESS.put(key, True, generation=generation)
 
 
@@ -391,6 +394,13 @@ def course_access_forget(*, user_id: int, course_id: str | ObjectId) -> None:
     _ACCESS.forget((user_id, oid))
     with _COURSE_LEAVES_LOCK:
         _COURSE_LEAVES[oid] = _COURSE_LEAVES.get(oid, 0) + 1
+
+
+def course_access_forget_course(*, course_id: str | ObjectId) -> None:
+    """Close this process's cached access of every learner of a course made a draft again (a
+    scan of the cache: a rare staff action)."""
+    oid = object_id_parse(course_id, what="course_id")
+    _ACCESS.forget_where(lambda key, _: key[1] == oid and key[0] != "staff")
 
 
 def enrollment_date_get(*, user_id: int, outline: Outline) -> datetime | None:

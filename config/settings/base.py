@@ -336,7 +336,9 @@ REST_FRAMEWORK = {
     # JSON only: strict typed fields (a number is a JSON number), bounded size, no NaN/Infinity.
     "DEFAULT_PARSER_CLASSES": ["api.parsers.BoundedJSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "NUM_PROXIES": NUM_PROXIES or None,
+    # 0 means the peer address: DRF reads None as "trust the whole X-Forwarded-For", which let
+    # any client pick the address its login attempts were counted under.
+    "NUM_PROXIES": NUM_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "LMS progress & leaderboards API",

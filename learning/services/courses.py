@@ -20,7 +20,12 @@ from learning.outline import (
 )
 from learning.policy import REVEAL_AFTER_DUE
 from learning.rules import outline_deadlock_find
-from learning.selectors import course_get, course_outline_of, object_id_parse
+from learning.selectors import (
+    course_access_forget_course,
+    course_get,
+    course_outline_of,
+    object_id_parse,
+)
 
 
 def course_create(*, data: dict, created_by: int) -> Course:
@@ -89,6 +94,9 @@ def course_update(*, course_id: str, data: dict,
     except SaveConditionError as exc:
         raise Conflict("The course was changed by another edit while this one was made; read it "
                        "again and redo your change.", code="edit_conflict") from exc
+    if was_published and not course.published:
+        # A draft again: learners' reads close at once here, within ACCESS_CACHE_SECONDS elsewhere.
+        course_access_forget_course(course_id=course.id)
     return course, outline_changed, course.published != was_published
 
 

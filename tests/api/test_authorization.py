@@ -109,6 +109,19 @@ def test_learners_do_not_see_unpublished_courses(api):
     assert_error(api.ada.get(api.url(C + "leaderboard/", course_id=api.draft_id)), 404)
 
 
+def test_a_course_unpublished_again_is_a_draft_to_its_enrolled_learners_too(api):
+    """Its progress listed the draft's new items (titles, marks, due dates) to them."""
+    for template in (C + "progress/", C + "leaderboard/"):
+        assert api.ada.get(api.url(template)).status_code == 200  # access granted and kept
+    assert api.staff.patch(api.url(C), {"published": False}, format="json").status_code == 200
+    for template in (C, C + "progress/", C + "leaderboard/", C + "leaderboard/me/",
+                     C + "attempts/"):
+        assert_error(api.ada.get(api.url(template)), 404)
+    assert api.staff.get(api.url(C + "progress/learners/")).status_code == 200
+    assert api.staff.patch(api.url(C), {"published": True}, format="json").status_code == 200
+    assert api.ada.get(api.url(C + "progress/")).status_code == 200
+
+
 def test_quiz_answers_are_shown_to_staff_only(api):
     def answers(client):
         course = client.get(api.url(C)).json()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from tests.conftest import free_port
@@ -56,6 +57,46 @@ def test_logins_from_one_address_are_limited_whatever_the_usernames(rates):
     assert guesses(client, "user-y", 1, address="10.0.0.7")[0].status_code == 400
 
 
+def test_a_forwarded_for_header_does_not_pick_the_address_a_login_counts_under(rates):
+    """NUM_PROXIES=0 (the default): the peer address counts, whatever X-Forwarded-For says."""
+    client = APIClient()
+    answers = [client.post(TOKEN_URL, {"username": f"user-{n}", "password": "guess"}, format="json",
+                           REMOTE_ADDR="10.0.0.9", HTTP_X_FORWARDED_FOR=f"10.9.{n}.1").status_code
+               for n in range(7)]
+    assert answers[:6] == [400] * 6 and answers[6] == 429
+
+
+def test_whitespace_around_a_username_counts_as_the_same_account(rates, staff):
+    """The login strips the username before checking the password, so the limit must too."""
+    client = APIClient()
+    variants = [staff.username, f" {staff.username}", f"{staff.username}\n",
+                f"\t{staff.username.upper()} "]
+    answers = [client.post(TOKEN_URL, {"username": name, "password": "guess"}, format="json",
+                           REMOTE_ADDR=f"10.0.1.{n}").status_code
+               for n, name in enumerate(variants)]
+    assert answers == [400, 400, 400, 429]
+    right = client.post(TOKEN_URL, {"username": f"{staff.username}\n", "password": "pass-12345"},
+                        format="json", REMOTE_ADDR="10.0.1.9")
+    assert right.status_code == 429
+
+
+def test_the_admin_login_form_shares_the_login_limits(rates, staff):
+    """Guesses through /admin/login/ and through the API count against one limit."""
+    client = Client()
+    tried = [client.post("/admin/login/", {"username": staff.username, "password": "guess"},
+                         REMOTE_ADDR="10.0.2.1").status_code for _ in range(2)]
+    api = APIClient().post(TOKEN_URL, {"username": staff.username, "password": "guess"},
+                           format="json", REMOTE_ADDR="10.0.2.2")
+    locked = client.post("/admin/login/", {"username": staff.username, "password": "pass-12345"},
+                         REMOTE_ADDR="10.0.2.3")
+    assert tried == [200, 200] and api.status_code == 400  # the form, re-shown with its error
+    assert locked.status_code == 429 and int(locked["Retry-After"]) >= 1
+    wait_for_window()
+    right = client.post("/admin/login/", {"username": staff.username, "password": "pass-12345"},
+                        REMOTE_ADDR="10.0.2.3")
+    assert right.status_code == 302
+
+
 def test_a_learner_submitting_too_fast_is_slowed_down_then_allowed_again(rates, staff_client,
                                                                           make_user, client_for):
     course = staff_client.post("/api/v1/courses/", python_course_payload(unlock_mode="open"),
@@ -81,6 +122,8 @@ def test_fresh_progress_reads_are_limited_and_plain_reads_are_not(rates, staff_c
     url = f"/api/v1/courses/{course['id']}/progress/"
     fresh = [ada.get(url, {"fresh": "true"}).status_code for _ in range(3)]
     assert fresh == [200, 200, 429]
+    # Every spelling the field reads as true is counted ("t", "Y" were not).
+    assert all(ada.get(url, {"fresh": value}).status_code == 429 for value in ("t", "Y", "ON"))
     assert all(ada.get(url).status_code == 200 for _ in range(5))
     wait_for_window()
     assert ada.get(url, {"fresh": "true"}).status_code == 200

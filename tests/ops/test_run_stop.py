@@ -34,6 +34,15 @@ def _group_members(pgids: set[int]) -> list[int]:
     return members
 
 
+def _interrupted(stack: Stack, pgids: set[int], *, timeout: float) -> float:
+    """Ctrl-C to the stack; seconds until every process of its groups is gone."""
+    pressed = time.monotonic()
+    stack.interrupt()
+    stack.process.wait(timeout=timeout)
+    wait_until(lambda: not _group_members(pgids), timeout=timeout)
+    return time.monotonic() - pressed
+
+
 def _listening(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -57,11 +66,7 @@ def test_ctrl_c_stops_every_process_within_stop_timeout_and_the_started_redis_la
         ports = (stack.api_port, stack.flower_port, redis_port)
         assert all(_listening(port) for port in ports)
 
-        pressed = time.monotonic()
-        stack.interrupt()
-        stack.process.wait(timeout=STOP_TIMEOUT + 10)
-        wait_until(lambda: not _group_members(pgids), timeout=STOP_TIMEOUT + 10)
-        elapsed = time.monotonic() - pressed
+        elapsed = _interrupted(stack, pgids, timeout=STOP_TIMEOUT + 10)
     finally:
         stack.stop()
     assert elapsed < STOP_TIMEOUT, f"stopping took {elapsed:.1f}s"
@@ -90,11 +95,7 @@ def test_ctrl_c_with_redis_gone_stops_every_process_in_seconds_and_beat_cleanly(
         redis_server.kill()
         # Long enough for Flower to be retrying its broadcasts and beat its lock.
         time.sleep(8)
-        pressed = time.monotonic()
-        stack.interrupt()
-        stack.process.wait(timeout=stop_timeout + 10)
-        wait_until(lambda: not _group_members(pgids), timeout=stop_timeout + 10)
-        elapsed = time.monotonic() - pressed
+        elapsed = _interrupted(stack, pgids, timeout=stop_timeout + 10)
     finally:
         stack.stop()
         redis_server.stop()
