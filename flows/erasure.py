@@ -48,8 +48,12 @@ def user_erase(*, actor: AbstractBaseUser, user_id: int) -> UserErasure:
     fails half-way (the 204 promises the erasure is recorded and will finish)."""
     if user_id == actor.pk:
         raise Forbidden("You cannot erase your own account.", code="cannot_erase_self")
-    if not get_user_model().objects.filter(pk=user_id).exists():
+    target = get_user_model().objects.filter(pk=user_id).only("is_staff", "is_superuser").first()
+    if target is None:
         raise NotFound(f"User {user_id} not found.", code="unknown_user")
+    if (target.is_staff or target.is_superuser) and not actor.is_superuser:
+        # An erasure cannot be undone: staff erase learners; staff accounts, only a superuser.
+        raise Forbidden("Only a superuser may erase a staff account.", code="superuser_only")
     erasure = user_erasure_open(user_id=user_id, requested_by=actor.pk)
     if erasure.open:
         try:

@@ -95,6 +95,10 @@ class UserCreateView(APIView):
                    responses={201: UserSerializer, **error_responses(*WRITE_ERRORS, 409, 429)})
     def post(self, request: Request) -> Response:
         data = _validated(UserCreateSerializer, request)
+        if data.get("is_staff") and not request.user.is_superuser:
+            # Staff rights are given by a superuser (as in the admin), so one staff account
+            # cannot multiply itself.
+            raise Forbidden("Only a superuser may create a staff account.", code="superuser_only")
         user = services.user_create(**data)
         body = {"id": user.pk, "username": user.username, "is_staff": user.is_staff,
                 "display_name": data["display_name"], "avatar_url": data.get("avatar_url") or None}

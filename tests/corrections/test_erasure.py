@@ -20,7 +20,7 @@ from learning.documents import ContentAttempt, Enrollment, LearnerProfile
 from learning.services.erasure import user_erasure_open
 from progress.documents import CourseProgress
 from progress.services import progress_recalculate
-from tests.api.conftest import assert_error
+from tests.api.conftest import assert_error, token_client
 from tests.conftest import wait_until
 
 pytestmark = [pytest.mark.flow, pytest.mark.django_db]
@@ -168,6 +168,24 @@ def test_work_in_flight_during_an_erasure_is_caught_by_the_recheck(world):
     assert CourseProgress._get_collection().find_one({"user_id": anonymous})["marks_obtained"] == 5
     assert OutboxEntry.objects(id="RECALCULATE_COURSE:parked").count() == 0
     assert OutboxEntry.objects.get(id="LOG_ACTIVITY:parked").kwargs["user_id"] == anonymous
+
+
+def test_staff_accounts_are_erased_and_made_by_a_superuser_only(world, make_user):
+    """One staff account could otherwise erase every admin but itself, or multiply itself."""
+    other_staff = make_user("other-staff", staff=True)
+    root = get_user_model().objects.create_superuser("root", "root@example.com", "root-pass-12345")
+    for target in (other_staff.pk, root.pk):
+        assert_error(_erase(world, target), 403, "superuser_only")
+    made = world.staff.post("/api/v1/users/", {"username": "ta2", "password": "ta2-pass-12345",
+                                               "display_name": "TA", "is_staff": True},
+                            format="json")
+    assert_error(made, 403, "superuser_only")
+    assert UserErasure.objects.count() == 0
+    superuser = token_client(root)
+    assert superuser.post("/api/v1/users/", {"username": "ta2", "password": "ta2-pass-12345",
+                                             "display_name": "TA", "is_staff": True},
+                          format="json").status_code == 201
+    assert superuser.delete(f"/api/v1/users/{other_staff.pk}/").status_code == 204
 
 
 def test_only_staff_erase_and_bad_erasures_get_a_4xx(world):
