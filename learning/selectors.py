@@ -375,16 +375,12 @@ def course_access_check(*, user, course_id: str) -> None:
     if _ACCESS.get(key):
         return
     generation = _ACCESS.generation()
-    courses = Course._get_collection()
-    if user.is_staff:
-        if not courses.count_documents({"_id": oid}, limit=1):
-            raise NotFound(f"Course {course_id} not found")
-    else:
-        if not courses.count_documents({"_id": oid, "published": True}, limit=1):
-            raise NotFound(f"Course {course_id} not found")
-        if not Enrollment._get_collection().count_documents(
-                {"_id": learner_course_key(user.pk, oid), **ENROLLED}, limit=1):
-            raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
+    visible = {"_id": oid} if user.is_staff else {"_id": oid, "published": True}
+    if not Course._get_collection().count_documents(visible, limit=1):
+        raise NotFound(f"Course {course_id} not found")
+    if not user.is_staff and not Enrollment._get_collection().count_documents(
+            {"_id": learner_course_key(user.pk, oid), **ENROLLED}, limit=1):
+        raise Forbidden("You are not enrolled in this course.", code="not_enrolled")
     _ACCESS.put(key, True, generation=generation)
 
 
